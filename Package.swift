@@ -12,25 +12,50 @@ let package = Package(
     name: "Roost",
     products: [
         .library(name: "RoostCore", targets: ["RoostCore"]),
+        .library(name: "RoostAllocators", targets: ["RoostAllocators"]),
+        .library(name: "RoostTesting", targets: ["RoostTesting"]),
         .executable(name: "roost", targets: ["roost"]),
+        .executable(name: "roost-bench", targets: ["roost-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // Vocabulary and the four protocols. No I/O beyond the file-backed state store.
         .target(name: "RoostCore", swiftSettings: upcoming),
+        // The allocation engine (mechanism) and the DRF, FIFO and priority policies: pure, synchronous.
+        .target(
+            name: "RoostAllocators",
+            dependencies: ["RoostCore", .product(name: "HeapModule", package: "swift-collections")],
+            swiftSettings: upcoming
+        ),
+        // What framework and plugin authors use in their own tests: conformance suites, simulation.
+        .target(name: "RoostTesting", dependencies: ["RoostCore", "RoostAllocators"], swiftSettings: upcoming),
+        .executableTarget(
+            name: "roost-bench",
+            dependencies: [
+                "RoostCore", "RoostAllocators",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "roost",
             dependencies: [
-                "RoostCore",
+                "RoostCore", "RoostAllocators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
         ),
         .testTarget(
+            name: "RoostAllocatorsTests",
+            dependencies: ["RoostCore", "RoostAllocators", "RoostTesting"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
             name: "RoostCoreTests",
-            dependencies: ["RoostCore", "StateStoreCrashWriter"],
+            dependencies: ["RoostCore", "RoostTesting", "StateStoreCrashWriter"],
             swiftSettings: upcoming
         ),
         // A child process for the crash-safety test of FileStateStore: it writes in a loop until killed.

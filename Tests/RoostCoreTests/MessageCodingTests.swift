@@ -127,7 +127,7 @@ struct MessageCodingTests {
         #expect(try JSON.roundTrip(Preemption(task: running, beneficiary: "g")) == Preemption(task: running, beneficiary: "g"))
         let candidate = AllocationCandidate(id: CandidateID(2), framework: "f", role: "r", priority: 5, registrationOrder: 11)
         #expect(try JSON.roundTrip(candidate) == candidate)
-        for explanation in [AllocationExplanation.suppressed, .filtered(agents: 3), .outranked(by: "g", share: 0.5, theirShare: 0.25), .insufficient(resource: "mem"), .preempted(by: "g"), .noDemand] {
+        for explanation in [AllocationExplanation.suppressed, .filtered(agents: 3), .outranked(by: "g", share: 0.5, theirShare: 0.25), .insufficient(resource: "mem"), .preempted(by: "g"), .noDemand, .queuedBehind("h"), .lowerPriority(than: "h", priority: 1, theirPriority: 5)] {
             #expect(try JSON.roundTrip(explanation) == explanation)
         }
     }

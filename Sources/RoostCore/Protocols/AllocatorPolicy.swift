@@ -242,8 +242,12 @@ public enum AllocationExplanation: Hashable, Sendable, Codable {
     case suppressed
     /// Its decline filters withheld `agents` agents that had free resources.
     case filtered(agents: Int)
-    /// Other candidates ranked ahead of it and took what was free.
+    /// Other candidates with a lower dominant share ranked ahead of it and took what was free.
     case outranked(by: FrameworkID, share: Double, theirShare: Double)
+    /// An earlier-registered framework (FIFO) took what was free.
+    case queuedBehind(FrameworkID)
+    /// A framework with a higher priority took what was free.
+    case lowerPriority(than: FrameworkID, priority: Int, theirPriority: Int)
     /// No agent had enough free `resource` for its demand (or the minimum allocatable size).
     case insufficient(resource: String)
     /// Its tasks were preempted in favour of `by`.
