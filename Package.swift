@@ -13,6 +13,8 @@ let package = Package(
     products: [
         .library(name: "RoostCore", targets: ["RoostCore"]),
         .library(name: "RoostAllocators", targets: ["RoostAllocators"]),
+        .library(name: "RoostMaster", targets: ["RoostMaster"]),
+        .library(name: "RoostCoordination", targets: ["RoostCoordination"]),
         .library(name: "RoostTesting", targets: ["RoostTesting"]),
         .executable(name: "roost", targets: ["roost"]),
         .executable(name: "roost-bench", targets: ["roost-bench"]),
@@ -20,6 +22,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // Vocabulary and the four protocols. No I/O beyond the file-backed state store.
@@ -28,6 +32,18 @@ let package = Package(
         .target(
             name: "RoostAllocators",
             dependencies: ["RoostCore", .product(name: "HeapModule", package: "swift-collections")],
+            swiftSettings: upcoming
+        ),
+        // Leader electors (static now; ZooKeeper with the coordination issue).
+        .target(name: "RoostCoordination", dependencies: ["RoostCore"], swiftSettings: upcoming),
+        // The master runtime: frameworks, agents, tasks and offers, gated by a leader elector.
+        .target(
+            name: "RoostMaster",
+            dependencies: [
+                "RoostCore", "RoostAllocators",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: upcoming
         ),
         // What framework and plugin authors use in their own tests: conformance suites, simulation.
@@ -48,6 +64,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .testTarget(name: "RoostMasterTests", dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostCoordination"], swiftSettings: upcoming),
         .testTarget(
             name: "RoostAllocatorsTests",
             dependencies: ["RoostCore", "RoostAllocators", "RoostTesting"],
