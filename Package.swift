@@ -14,7 +14,9 @@ let package = Package(
         .library(name: "RoostCore", targets: ["RoostCore"]),
         .library(name: "RoostAllocators", targets: ["RoostAllocators"]),
         .library(name: "RoostMaster", targets: ["RoostMaster"]),
+        .library(name: "RoostAgent", targets: ["RoostAgent"]),
         .library(name: "RoostCoordination", targets: ["RoostCoordination"]),
+        .library(name: "RoostCluster", targets: ["RoostCluster"]),
         .library(name: "RoostTesting", targets: ["RoostTesting"]),
         .executable(name: "roost", targets: ["roost"]),
         .executable(name: "roost-bench", targets: ["roost-bench"]),
@@ -24,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Vocabulary and the four protocols. No I/O beyond the file-backed state store.
@@ -46,25 +50,50 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // The agent runtime: executors, real processes in sandboxes, status updates until acknowledged.
+        .target(
+            name: "RoostAgent",
+            dependencies: [
+                "RoostCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: upcoming
+        ),
+        // The embedded cluster: a master, its agents and frameworks in one process.
+        .target(
+            name: "RoostCluster",
+            dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCoordination", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming
+        ),
         // What framework and plugin authors use in their own tests: conformance suites, simulation.
         .target(name: "RoostTesting", dependencies: ["RoostCore", "RoostAllocators"], swiftSettings: upcoming),
         .executableTarget(
             name: "roost-bench",
             dependencies: [
-                "RoostCore", "RoostAllocators",
+                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),
         .executableTarget(
             name: "roost",
             dependencies: [
-                "RoostCore", "RoostAllocators",
+                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcoming
         ),
         .testTarget(name: "RoostMasterTests", dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostCoordination"], swiftSettings: upcoming),
+        .testTarget(name: "RoostAgentTests", dependencies: ["RoostCore", "RoostAgent"], swiftSettings: upcoming),
+        .testTarget(
+            name: "RoostClusterTests",
+            dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCoordination", "RoostCluster"],
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "RoostAllocatorsTests",
             dependencies: ["RoostCore", "RoostAllocators", "RoostTesting"],

@@ -79,6 +79,10 @@ public actor InProcessSchedulerDriver: SchedulerDriver {
                     try await dispatch(event.kind, to: scheduler)
                 }
             } catch {
+                // The master refused the framework: report it to whoever runs the driver.
+                if let refusal = error as? SchedulerDriverError, refusal.code == .failedOver { throw refusal }
+                // A call that failed because the driver was stopped meanwhile is not a failure.
+                if stopped { return }
                 logger.error("scheduler failed: \(error); stopping the framework")
                 await stop(failover: false)
                 throw error

@@ -35,8 +35,7 @@ public actor Master {
     private let makePolicy: @Sendable () -> any AllocatorPolicy
     private let elector: any LeaderElector
     private let logger: Logger
-    private let monotonicNow: @Sendable () -> Duration
-    private let sleepFor: @Sendable (Duration) async throws -> Void
+    private let stopwatch: Stopwatch
     private let wallClock: @Sendable () -> Timestamp
     private let doorbell = Doorbell()
 
@@ -68,9 +67,7 @@ public actor Master {
         self.makePolicy = makePolicy
         self.elector = elector
         self.logger = logger
-        let origin = clock.now
-        monotonicNow = { origin.duration(to: clock.now) }
-        sleepFor = { duration in try await clock.sleep(until: clock.now.advanced(by: duration), tolerance: nil) }
+        stopwatch = Stopwatch(clock)
         wallClock = { Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970) }
     }
 
@@ -115,7 +112,7 @@ public actor Master {
         case .elected(let newEpoch):
             logger.info("elected", metadata: ["epoch": "\(newEpoch)"])
             epoch = newEpoch
-            let origin = wallClock().advanced(by: .zero - monotonicNow())
+            let origin = wallClock().advanced(by: .zero - stopwatch.elapsed)
             state = MasterState(master: info, policy: makePolicy(), wallClockAtOrigin: origin, configuration: configuration.state, allocation: configuration.allocation)
             doorbell.ring()
         case .lost:
@@ -143,7 +140,7 @@ public actor Master {
         while !Task.isCancelled {
             let wait = tick(allocateNow: true)
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { try? await self.sleepFor(wait) }
+                group.addTask { try? await self.stopwatch.sleep(for: wait) }
                 group.addTask { await self.doorbell.wait() }
                 await group.next()
                 group.cancelAll()
@@ -154,7 +151,7 @@ public actor Master {
     /// Runs due timers (and an allocation when asked); returns how long until the next is due.
     private func tick(allocateNow: Bool) -> Duration {
         guard state != nil else { return configuration.state.allocationInterval }
-        let now = monotonicNow()
+        let now = stopwatch.elapsed
         let start = ContinuousClock.now
         let outputs = state!.tick(now: now, allocateNow: allocateNow)
         allocationTimer.recordNanoseconds(Int64(max(0, (ContinuousClock.now - start).seconds * 1e9)))
@@ -184,7 +181,7 @@ public actor Master {
         guard state != nil else { throw SchedulerDriverError(.notLeader, "master \(info.id) does not lead; find the leader and subscribe there") }
         guard schedulers[connection] != nil else { throw SchedulerDriverError(.disconnected, "connection \(connection) is closed") }
         do {
-            let outputs = try state!.handle(call, from: connection, now: monotonicNow())
+            let outputs = try state!.handle(call, from: connection, now: stopwatch.elapsed)
             deliver(outputs)
             switch call.kind {
             case .accept, .decline, .revive, .teardown, .request: doorbell.ring()
@@ -202,7 +199,7 @@ public actor Master {
         guard let continuation = schedulers.removeValue(forKey: connection) else { return }
         continuation.finish()
         guard state != nil else { return }
-        deliver(state!.schedulerDisconnected(connection, now: monotonicNow()))
+        deliver(state!.schedulerDisconnected(connection, now: stopwatch.elapsed))
     }
 
     // MARK: Agents
@@ -224,7 +221,7 @@ public actor Master {
     public func agentCall(_ call: AgentCall, from link: UInt64) {
         guard state != nil, agentLinks[link] != nil else { return }
         if let agentID = call.agentID { linkOfAgent[agentID] = link }
-        let outputs = state!.handle(call, now: monotonicNow())
+        let outputs = state!.handle(call, now: stopwatch.elapsed)
         // A first registration names the new agent ID in the reply: bind it to this link.
         for case .agent(let id, .registered) in outputs { linkOfAgent[id] = link }
         deliver(outputs)

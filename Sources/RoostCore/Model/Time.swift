@@ -77,3 +77,26 @@ extension KeyedEncodingContainer {
         if let duration { try encode(duration.seconds, forKey: key) }
     }
 }
+
+/// Time elapsed on an injected clock since the stopwatch was made, and sleeping on that clock.
+///
+/// Runtimes (master, agent) measure their timers with one, so a test can hand them a
+/// manual clock while production uses `ContinuousClock`, without making the runtime generic.
+public struct Stopwatch: Sendable {
+    private let elapsedTime: @Sendable () -> Duration
+    private let sleeper: @Sendable (Duration) async throws -> Void
+
+    /// Starts a stopwatch on `clock`.
+    public init<C: Clock>(_ clock: C) where C.Duration == Duration {
+        let origin = clock.now
+        elapsedTime = { origin.duration(to: clock.now) }
+        sleeper = { duration in try await clock.sleep(until: clock.now.advanced(by: duration), tolerance: nil) }
+    }
+
+    /// Time since the stopwatch was started.
+    public var elapsed: Duration { elapsedTime() }
+
+    /// Sleeps for `duration` on the stopwatch's clock.
+    /// - Throws: `CancellationError` when the task is cancelled.
+    public func sleep(for duration: Duration) async throws { try await sleeper(duration) }
+}

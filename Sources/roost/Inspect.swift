@@ -1,42 +1,6 @@
 import ArgumentParser
 import RoostCore
 
-/// `roost demo`: the first thing a newcomer runs.
-struct Demo: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Run the embedded cluster demo.",
-        discussion: """
-            The embedded cluster (master, agents, sample frameworks) is being built; \
-            until it lands this shows what the installed vocabulary can already do: \
-            an agent's resources, a task carved out of them, and the task state machine.
-            """
-    )
-
-    func run() async throws {
-        let agent: Resources = "cpus:4;mem:8192;disk:20480;ports:[31000-32000]"
-        let task: Resources = "cpus:0.5;mem:1536"
-        print("Roost \(RoostVersion.current)")
-        print("")
-        print("An agent offers      \(agent)")
-        print("A task needs         \(task)")
-        var left = agent
-        var launched = 0
-        while left.contains(task), launched < 100 {
-            left -= task
-            launched += 1
-        }
-        print("Tasks that fit       \(launched) (memory runs out first)")
-        print("Left over            \(left)")
-        print("")
-        let path: [TaskState] = [.staging, .starting, .running, .killing, .killed]
-        print("A killed task moves  \(path.map(\.rawValue).joined(separator: " → "))")
-        print("TASK_FINISHED → TASK_RUNNING is \(TaskState.finished.canTransition(to: .running) ? "legal" : "rejected") (terminal states are final)")
-        print("")
-        print("The embedded cluster (master, agents, sample frameworks) arrives with the runtime issue;")
-        print("see README.md for what is built so far.")
-    }
-}
-
 /// `roost resources`: parse and check the Mesos resource text form.
 struct ResourcesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

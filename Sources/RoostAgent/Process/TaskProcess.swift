@@ -1,0 +1,398 @@
+public import RoostCore
+import Subprocess
+import Synchronization
+
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// How a task's process ended.
+public enum ProcessTermination: Hashable, Sendable, CustomStringConvertible {
+    /// The process called `exit` with this code.
+    case exited(Int32)
+    /// The process was terminated by this signal.
+    case signaled(Int32)
+
+    /// Whether the process exited with code 0.
+    public var isSuccess: Bool { self == .exited(0) }
+
+    /// `exited with code N` or `terminated by signal N`, the messages Roost puts in task statuses.
+    public var description: String {
+        switch self {
+        case .exited(let code): "exited with code \(code)"
+        case .signaled(let signal): "terminated by signal \(signal)"
+        }
+    }
+}
+
+/// A task's command running as a real child process, in a process group of its own.
+///
+/// Started by ``launch(_:)`` with swift-subprocess (whose `posix_spawn` gives the child a
+/// clean signal mask and default dispositions, unlike `Foundation.Process`). The process is
+/// the leader of a new process group (`pgid == pid`), so everything it starts (unless it
+/// calls `setsid`/`setpgid` itself) is reached by ``kill(gracePeriod:)``.
+///
+/// **The task ends with its group.** When the leader exits, whatever it left running in its
+/// group is killed with `SIGKILL` (as Mesos destroys a task's container), except during a
+/// graceful ``kill(gracePeriod:)``, when the rest of the group gets the rest of the grace
+/// period first. ``wait()`` and ``kill(gracePeriod:)`` return only once no process of the
+/// group can run any more. (Zombies count as gone: an orphan's zombie waits for PID 1 to reap
+/// it, which some init processes do only every few seconds, and `kill(-pgid, 0)` still finds
+/// the group until then.)
+///
+/// **Ownership.** The process is supervised by a task owned by this object. Await ``wait()``
+/// or ``kill(gracePeriod:)``: cancelling ``wait()`` stops the group (SIGTERM, then SIGKILL
+/// after ``Configuration/teardownGracePeriod``) and still returns only when it is gone. If the
+/// object is released while the process runs, the same teardown starts without anyone
+/// waiting for it.
+///
+/// Thread-safe: any task may call any method, concurrently.
+public final class TaskProcess: Sendable {
+    /// What to run and where.
+    public struct Configuration: Sendable, Hashable {
+        /// The command: `.shell` runs `/bin/sh -c`, `.argv` runs the program directly (a name
+        /// without `/` is looked up in the `PATH` the process gets; a relative path is taken
+        /// from ``workingDirectory``).
+        public var command: Command
+        /// The absolute folder the process starts in; it must exist.
+        public var workingDirectory: String
+        /// Variables set for the process, on top of the agent's own environment (when
+        /// ``inheritsEnvironment``); these win over the agent's.
+        public var environment: [String: String]
+        /// Whether the process starts from the agent's environment. Default `true`.
+        public var inheritsEnvironment: Bool
+        /// The file standard output is appended to (created if missing); `nil` discards it.
+        public var stdoutPath: String?
+        /// The file standard error is appended to (created if missing); `nil` discards it.
+        public var stderrPath: String?
+        /// The grace between SIGTERM and SIGKILL when the process is torn down because its
+        /// waiter was cancelled or this object was released. Default 3 s (Mesos' command
+        /// executor's default kill grace period).
+        public var teardownGracePeriod: Duration
+
+        /// Creates a configuration; see each property for its meaning and default.
+        public init(
+            command: Command,
+            workingDirectory: String,
+            environment: [String: String] = [:],
+            inheritsEnvironment: Bool = true,
+            stdoutPath: String? = nil,
+            stderrPath: String? = nil,
+            teardownGracePeriod: Duration = .seconds(3)
+        ) {
+            self.command = command
+            self.workingDirectory = workingDirectory
+            self.environment = environment
+            self.inheritsEnvironment = inheritsEnvironment
+            self.stdoutPath = stdoutPath
+            self.stderrPath = stderrPath
+            self.teardownGracePeriod = teardownGracePeriod
+        }
+
+        /// The configuration for running `task` in `sandbox`: its command, its working
+        /// directory (created inside the sandbox if missing), output appended to the sandbox's
+        /// `stdout` and `stderr`, and its environment: the task's variables, then
+        /// `ROOST_TASK_ID`, `ROOST_SANDBOX` and `extraEnvironment` (ports, for example), which
+        /// the task cannot override.
+        ///
+        /// - Throws: ``SandboxError`` when the working directory leaves the sandbox or cannot
+        ///   be created; ``ProcessError`` `.spawnFailed` when the task has no command.
+        public static func task(
+            _ task: TaskInfo, in sandbox: Sandbox, extraEnvironment: [String: String] = [:], teardownGracePeriod: Duration = .seconds(3)
+        ) throws -> Configuration {
+            guard let command = task.command else {
+                throw ProcessError(.spawnFailed, "task '\(task.id)' has no command; the command executor runs only tasks with a command")
+            }
+            var environment = task.environment
+            environment["ROOST_TASK_ID"] = task.id.value
+            environment["ROOST_SANDBOX"] = sandbox.path
+            environment.merge(extraEnvironment) { _, extra in extra }
+            return Configuration(
+                command: command,
+                workingDirectory: try sandbox.workingDirectory(task.workingDirectory),
+                environment: environment,
+                stdoutPath: sandbox.stdoutPath,
+                stderrPath: sandbox.stderrPath,
+                teardownGracePeriod: teardownGracePeriod)
+        }
+    }
+
+    /// The identity of the process group, for finding it again after an agent restart.
+    public let record: ProcessRecord
+    /// The leader's process ID (also the process group ID).
+    public var pid: Int32 { record.pid }
+    /// The process group ID (`== pid`).
+    public var processGroupID: Int32 { record.processGroupID }
+    /// How the leader ended, once the whole group is gone; `nil` before.
+    public var termination: ProcessTermination? { shared.completion.value }
+
+    private let shared: Shared
+    private let supervisor: Task<Void, Never>
+
+    private init(record: ProcessRecord, shared: Shared, supervisor: Task<Void, Never>) {
+        self.record = record
+        self.shared = shared
+        self.supervisor = supervisor
+    }
+
+    deinit {
+        // Nobody can wait for or kill the process any more: tear it down.
+        if shared.completion.value == nil {
+            shared.setKillDeadline(ContinuousClock.now.advanced(by: shared.teardownGracePeriod))
+            supervisor.cancel()
+        }
+    }
+
+    /// Starts the process and returns once it runs (the `posix_spawn` has succeeded).
+    ///
+    /// Opens the output files (append mode), spawns the command in a new process group with
+    /// the configured working directory and environment, and records its identity
+    /// (``record``) before it can have been reaped. Blocking work is limited to opening files
+    /// and the spawn itself.
+    /// - Throws: ``ProcessError``: `.executableNotFound` (naming the program and the `PATH`
+    ///   searched), `.workingDirectoryUnavailable`, `.outputUnavailable` (naming the file),
+    ///   `.spawnFailed` or `.procUnavailable`.
+    public static func launch(_ configuration: Configuration) async throws(ProcessError) -> TaskProcess {
+        let environment = configuration.subprocessEnvironment
+        let (executable, arguments) = try configuration.executableAndArguments(pathValue: configuration.pathValue)
+        let output = try openOutput(configuration.stdoutPath)
+        let error: FileDescriptor
+        do {
+            error = try openOutput(configuration.stderrPath)
+        } catch let failure {
+            try? output.close()
+            throw failure
+        }
+
+        var options = PlatformOptions()
+        options.processGroupID = 0  // setpgid(0, 0) in the child: a new group led by the child
+        options.teardownSequence = [
+            .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: configuration.teardownGracePeriod)
+        ]
+        let shared = Shared(teardownGracePeriod: configuration.teardownGracePeriod)
+        let started = Completion<Result<ProcessRecord, ProcessError>>()
+        let workingDirectory = FilePath(configuration.workingDirectory)
+        let command = configuration.command
+
+        let supervisor = Task {
+            let status: ProcessTermination
+            let record: ProcessRecord
+            do {
+                let result = try await Subprocess.run(
+                    executable, arguments: arguments, environment: environment, workingDirectory: workingDirectory,
+                    platformOptions: options, input: .none,
+                    output: .fileDescriptor(output, closeAfterSpawningProcess: true),
+                    error: .fileDescriptor(error, closeAfterSpawningProcess: true)
+                ) { execution -> ProcessRecord in
+                    // Not yet reaped (run reaps after this body and the exit monitor finish),
+                    // so /proc/<pid>/stat is this process, even if it already exited.
+                    let pid = execution.processIdentifier.value
+                    guard let stat = ProcFS.stat(of: pid) else {
+                        throw ProcessError(.procUnavailable, "started '\(command)' as process \(pid) but cannot read /proc/\(pid)/stat to record it; is /proc mounted?")
+                    }
+                    // swift-subprocess silently skips the new group on its fork/exec fallback
+                    // path (with a user ID or a session); then a group kill would hit the agent.
+                    guard stat.processGroupID == pid else {
+                        _ = ProcFS.signal(pid, SIGKILL)
+                        throw ProcessError(.spawnFailed, "started '\(command)' as process \(pid) but not in a process group of its own (it is in group \(stat.processGroupID)); killed it, since a group kill would reach other processes")
+                    }
+                    let record = ProcessRecord(pid: pid, processGroupID: pid, startTime: stat.startTime, bootID: ProcFS.bootID())
+                    started.complete(.success(record))
+                    return record
+                }
+                status = ProcessTermination(result.terminationStatus)
+                record = result.closureResult
+            } catch let failure {
+                if case .success(let record)? = started.value {
+                    // Spawned, but monitoring failed: make sure nothing of it survives.
+                    await Task { await Self.sweep(record, shared: shared) }.value
+                    shared.completion.complete(.signaled(SIGKILL))
+                } else {
+                    started.complete(.failure(ProcessError(failure, command: command, configuration: configuration)))
+                }
+                return
+            }
+            // Run the sweep in a task of its own: cancellation of the supervisor (a cancelled
+            // waiter) must not cut short the wait for the group to vanish.
+            await Task { await Self.sweep(record, shared: shared) }.value
+            shared.completion.complete(status)
+        }
+
+        // Wait for the spawn's outcome even if the launching task is cancelled meanwhile: the
+        // process may already run, and only a returned TaskProcess lets the caller stop it.
+        let outcome = await Task { await started.wait() }.value
+        switch outcome {
+        case .success(let record)?:
+            return TaskProcess(record: record, shared: shared, supervisor: supervisor)
+        case .failure(let failure)?:
+            throw failure
+        case nil:
+            throw ProcessError(.spawnFailed, "'\(command)' did not start")  // not reached: the supervisor always completes `started`
+        }
+    }
+
+    /// Waits until the process has exited and no process of its group can run, and returns
+    /// how the leader ended.
+    ///
+    /// Cancelling the waiting task tears the group down (SIGTERM to the group, SIGKILL after
+    /// ``Configuration/teardownGracePeriod``) and still returns only when it is gone, with
+    /// the termination that teardown caused.
+    public func wait() async -> ProcessTermination {
+        if let termination { return termination }
+        await withTaskCancellationHandler {
+            await supervisor.value
+        } onCancel: {
+            shared.setKillDeadline(ContinuousClock.now.advanced(by: shared.teardownGracePeriod))
+            supervisor.cancel()
+        }
+        return shared.completion.value ?? .signaled(SIGKILL)
+    }
+
+    /// Waits like ``wait()`` but gives up after `timeout`, returning `nil` and leaving the
+    /// process running.
+    func wait(timeout: Duration) async -> ProcessTermination? {
+        await shared.completion.wait(until: ContinuousClock.now.advanced(by: timeout))
+    }
+
+    /// Stops the whole process group: SIGTERM to the group, then SIGKILL to the group if
+    /// anything in it is still alive after `gracePeriod`; returns when no process of the group
+    /// can run any more, with how the leader ended.
+    ///
+    /// Safe to call more than once and concurrently (the earliest deadline wins), and after
+    /// the process ended (it then just returns the termination). Cancelling the calling task
+    /// skips the rest of the grace period: the group is SIGKILLed at once.
+    @discardableResult
+    public func kill(gracePeriod: Duration) async -> ProcessTermination {
+        if let termination { return termination }
+        let deadline = ContinuousClock.now.advanced(by: max(gracePeriod, .zero))
+        shared.setKillDeadline(deadline)
+        record.signalGroup(SIGTERM)
+        if await shared.completion.wait(until: deadline) == nil {
+            record.signalGroup(SIGKILL)
+        }
+        await supervisor.value
+        return shared.completion.value ?? .signaled(SIGKILL)
+    }
+
+    /// Kills what the leader left in its group: during a graceful kill, waits for the group to
+    /// empty until the kill's deadline; then SIGKILLs the group and waits until it is gone.
+    private static func sweep(_ record: ProcessRecord, shared: Shared) async {
+        if let deadline = shared.killDeadline {
+            if await Backoff.poll(until: deadline, { !record.isGroupAlive() }) { return }
+        }
+        guard record.signalGroup(SIGKILL) else { return }
+        _ = await Backoff.poll { !record.isGroupAlive() }
+    }
+
+    private static func openOutput(_ path: String?) throws(ProcessError) -> FileDescriptor {
+        guard let path else {
+            let fd = open("/dev/null", O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw ProcessError(.outputUnavailable, "cannot open /dev/null: \(Sandbox.describe(errno))") }
+            return FileDescriptor(rawValue: fd)
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw ProcessError(.outputUnavailable, "cannot open '\(path)' for the task's output: \(Sandbox.describe(errno)); check that the sandbox exists and is writable")
+        }
+        return FileDescriptor(rawValue: fd)
+    }
+
+    /// State shared between the object, its supervisor task and kills.
+    private final class Shared: Sendable {
+        let completion = Completion<ProcessTermination>()
+        let teardownGracePeriod: Duration
+        private let deadline = Mutex<ContinuousClock.Instant?>(nil)
+
+        init(teardownGracePeriod: Duration) { self.teardownGracePeriod = teardownGracePeriod }
+
+        /// When a graceful stop ends and the group is SIGKILLed; `nil` when no stop was asked for.
+        var killDeadline: ContinuousClock.Instant? { deadline.withLock { $0 } }
+
+        /// Sets the deadline, keeping an earlier one.
+        func setKillDeadline(_ instant: ContinuousClock.Instant) {
+            deadline.withLock { current in
+                if current.map({ instant < $0 }) ?? true { current = instant }
+            }
+        }
+    }
+}
+
+extension TaskProcess.Configuration {
+    /// The environment the process gets, as swift-subprocess wants it.
+    var subprocessEnvironment: Environment {
+        var overrides: [Environment.Key: String] = [:]
+        for (key, value) in environment { overrides[Environment.Key(stringLiteral: key)] = value }
+        if inheritsEnvironment {
+            return .inherit.updating(overrides.mapValues { Optional($0) })
+        }
+        return .custom(overrides)
+    }
+
+    /// The `PATH` a program name is looked up in: the process's own, else the agent's.
+    var pathValue: String {
+        if let path = environment["PATH"] { return path }
+        if inheritsEnvironment, let path = getenv("PATH") { return String(cString: path) }
+        return "/usr/local/bin:/usr/bin:/bin"
+    }
+
+    /// The executable and its arguments (with `argv[0]` kept as given).
+    func executableAndArguments(pathValue: String) throws(ProcessError) -> (Executable, Arguments) {
+        let argv = command.arguments
+        guard let program = argv.first, !program.isEmpty else {
+            throw ProcessError(.executableNotFound, "the command is empty; give a program as the first element of 'argv'")
+        }
+        let rest = Array(argv.dropFirst())
+        if program.contains("/") {
+            let path = program.hasPrefix("/") ? program : workingDirectory + "/" + program
+            guard access(path, X_OK) == 0 else {
+                let reason = Sandbox.describe(errno)
+                throw ProcessError(.executableNotFound, "cannot run '\(program)' (\(path)): \(reason); give the path of an executable file")
+            }
+            return (.path(FilePath(path)), Arguments(executablePathOverride: program, remainingValues: rest))
+        }
+        let directories = pathValue.split(separator: ":").filter { $0.hasPrefix("/") }
+        guard directories.contains(where: { access("\($0)/\(program)", X_OK) == 0 }) else {
+            throw ProcessError(.executableNotFound, "'\(program)' was not found in PATH (\(pathValue)); install it or give its full path")
+        }
+        return (.name(program), Arguments(executablePathOverride: program, remainingValues: rest))
+    }
+}
+
+extension ProcessTermination {
+    init(_ status: TerminationStatus) {
+        switch status {
+        case .exited(let code): self = .exited(code)
+        case .signaled(let signal): self = .signaled(signal)
+        }
+    }
+}
+
+extension ProcessError {
+    /// Translates a swift-subprocess failure into a message naming the command.
+    init(_ error: any Error, command: Command, configuration: TaskProcess.Configuration) {
+        if let error = error as? ProcessError {
+            self = error
+            return
+        }
+        guard let error = error as? SubprocessError else {
+            self.init(.spawnFailed, "cannot start '\(command)': \(error)")
+            return
+        }
+        switch error.code {
+        case .executableNotFound:
+            self.init(.executableNotFound, "cannot start '\(command)': \(error); check the program name and PATH (\(configuration.pathValue))")
+        case .failedToChangeWorkingDirectory:
+            self.init(.workingDirectoryUnavailable, "cannot start '\(command)' in '\(configuration.workingDirectory)': \(error); the folder must exist and be accessible")
+        default:
+            self.init(.spawnFailed, "cannot start '\(command)': \(error)")
+        }
+    }
+}

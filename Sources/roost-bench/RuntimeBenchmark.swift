@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import RoostAgent
+import RoostCluster
+import RoostCore
+import Logging
+import RoostMaster
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `roost-bench runtime`: tasks per second through the whole master/agent path.
+struct RuntimeBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runtime",
+        abstract: "Tasks launched and finished per second through master and agents.",
+        discussion: """
+            in-process: tasks run by an in-process executor that finishes them at once, so the \
+            figure is the cost of offers, accepts, launches, status updates and acknowledgements. \
+            real: every task is a /bin/true child process in its own sandbox and process group. \
+            bare: a loop of posix_spawn + waitpid of /bin/true with nothing else, this machine's limit.
+            """
+    )
+
+    @Option(help: "Tasks for the in-process run.")
+    var inProcessTasks = 50_000
+
+    @Option(help: "Tasks for the real-process run and the bare loop.")
+    var processTasks = 2_000
+
+    @Option(help: "Agents in the embedded cluster.")
+    var agents = 2
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func run() async throws {
+        let inProcess = try await throughput(tasks: inProcessTasks, executor: .inProcess)
+        let real = try await throughput(tasks: processTasks, executor: .real)
+        let bare = bareSpawnRate(count: processTasks)
+        if json {
+            let object: [String: Any] = ["inProcessTasksPerSecond": inProcess, "realTasksPerSecond": real, "bareSpawnsPerSecond": bare]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print("path                                   tasks/s")
+            print("master+agents, in-process executor   \(Int(inProcess).formatted())   (\(inProcessTasks) tasks)")
+            print("master+agents, real /bin/true         \(Int(real).formatted())   (\(processTasks) tasks)")
+            print("bare posix_spawn+waitpid loop         \(Int(bare).formatted())   (\(processTasks) spawns)")
+        }
+    }
+
+    enum ExecutorKind { case inProcess, real }
+
+    /// Launches `tasks` tasks as fast as offers allow and times until all finished.
+    private func throughput(tasks: Int, executor: ExecutorKind) async throws -> Double {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("roost-bench-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let cluster = LocalCluster(configuration: .init(
+            agents: agents, agentResources: "cpus:64;mem:65536", workDirectory: work,
+            statusUpdateRetry: .seconds(60), executors: ["instant": { _, _ in InstantExecutor() }], logger: quietLogger()))
+        let task: TaskInfo = executor == .inProcess
+            ? TaskInfo(id: "template", resources: "cpus:0.01;mem:1", executor: ExecutorInfo(id: "instant", name: "instant"))
+            : TaskInfo(id: "template", resources: "cpus:0.01;mem:1", command: .argv(["/bin/true"]))
+        let flood = FloodScheduler(total: tasks, template: task)
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await cluster.run { running in
+            let driver = running.driver(for: FrameworkInfo(name: "bench"))
+            await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await driver.run(flood) }
+                await flood.waitUntilDone()
+                await driver.stop(failover: false)
+                group.cancelAll()
+            }
+        }
+        let seconds = start.duration(to: clock.now).seconds
+        return Double(tasks) / seconds
+    }
+
+    /// posix_spawn + waitpid of /bin/true, `count` times: the machine's bare process rate.
+    private func bareSpawnRate(count: Int) -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let path = "/bin/true"
+        for _ in 0..<count {
+            var pid: pid_t = 0
+            let argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), nil]
+            defer { argv.forEach { free($0) } }
+            guard posix_spawn(&pid, path, nil, nil, argv, environ) == 0 else { continue }
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
+        }
+        return Double(count) / start.duration(to: clock.now).seconds
+    }
+}
+
+/// A logger that only reports errors, so the benchmark's output stays readable.
+private func quietLogger() -> Logger {
+    var logger = Logger(label: "roost-bench")
+    logger.logLevel = .error
+    return logger
+}
+
+/// Reports every task finished as soon as it is launched.
+actor InstantExecutor: RoostCore.Executor {
+    func launch(_ driver: any ExecutorDriver, task: TaskInfo) async throws {
+        try await driver.sendStatusUpdate(TaskStatusReport(taskID: task.id, state: .running))
+        try await driver.sendStatusUpdate(TaskStatusReport(taskID: task.id, state: .finished))
+    }
+
+    func kill(_ driver: any ExecutorDriver, taskID: TaskID, gracePeriod: Duration) async {
+        try? await driver.sendStatusUpdate(TaskStatusReport(taskID: taskID, state: .killed))
+    }
+
+    func shutdown(_ driver: any ExecutorDriver, gracePeriod: Duration) async {}
+}
+
+/// Launches copies of a template into every offer until `total` were launched; counts finishes.
+actor FloodScheduler: Scheduler {
+    private let total: Int
+    private let template: TaskInfo
+    private var launched = 0
+    private var finished = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(total: Int, template: TaskInfo) {
+        self.total = total
+        self.template = template
+    }
+
+    func resourceOffers(_ driver: any SchedulerDriver, offers: [Offer]) async throws {
+        for offer in offers {
+            var left = offer.resources
+            var tasks: [TaskInfo] = []
+            while launched < total, left.contains(template.resources) {
+                var task = template
+                task.id = TaskID("t\(launched)")
+                task.name = task.id.value
+                tasks.append(task)
+                left -= task.resources
+                launched += 1
+            }
+            try await driver.launch(tasks, on: offer, filters: Filters(refuse: .zero))
+        }
+    }
+
+    func statusUpdate(_ driver: any SchedulerDriver, status: TaskStatus) async throws {
+        guard status.state.isTerminal else { return }
+        finished += 1
+        if finished == total {
+            for waiter in waiters { waiter.resume() }
+            waiters.removeAll()
+        }
+    }
+
+    func waitUntilDone() async {
+        if finished >= total { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+}

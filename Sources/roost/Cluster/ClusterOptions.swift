@@ -1,0 +1,69 @@
+import ArgumentParser
+import Logging
+import RoostAllocators
+import RoostCluster
+import RoostCore
+
+/// Options shared by `roost local` and `roost demo`.
+struct ClusterOptions: ParsableArguments {
+    @Option(help: "How many agents to start.")
+    var agents = 2
+
+    @Option(help: "The allocation policy: drf, fifo or priority.")
+    var policy: PolicyName = .drf
+
+    @Option(help: "Each agent's resources, e.g. 'cpus:2;mem:2048;ports:[31000-31100]' (default: a share of this machine).")
+    var agentResources: String?
+
+    @Option(help: "Where sandboxes go (default: a new folder under the temporary directory).")
+    var workDir: String?
+
+    @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: LogLevel = .warning
+
+    func validate() throws {
+        guard (1...64).contains(agents) else { throw ValidationError("--agents must be between 1 and 64, not \(agents)") }
+        if let agentResources {
+            do { _ = try Resources(parsing: agentResources) } catch { throw ValidationError("--agent-resources: \(error)") }
+        }
+    }
+
+    func configuration(logger: Logger) throws -> LocalCluster.Configuration {
+        let policy = self.policy
+        return LocalCluster.Configuration(
+            agents: agents,
+            agentResources: try agentResources.map { try Resources(parsing: $0) },
+            policy: { policy.make() },
+            workDirectory: workDir,
+            logger: logger)
+    }
+
+    /// Sends log lines at `--log-level` and above to stderr.
+    func bootstrapLogging() -> Logger {
+        let level = Logger.Level(rawValue: logLevel.rawValue) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "roost")
+    }
+}
+
+/// The allocation policies the CLI can start.
+enum PolicyName: String, ExpressibleByArgument, CaseIterable {
+    case drf, fifo, priority
+
+    func make() -> any AllocatorPolicy {
+        switch self {
+        case .drf: DRFAllocator()
+        case .fifo: FIFOAllocator()
+        case .priority: PriorityAllocator()
+        }
+    }
+}
+
+/// The `--log-level` values (swift-log's levels).
+enum LogLevel: String, ExpressibleByArgument, CaseIterable {
+    case trace, debug, info, notice, warning, error, critical
+}

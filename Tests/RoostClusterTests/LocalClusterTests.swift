@@ -1,0 +1,72 @@
+import Foundation
+import RoostAgent
+import RoostCluster
+import RoostCore
+import RoostMaster
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whether a process with this PID exists (and is not a zombie we could still reap).
+func isAlive(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+    return !(stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") ?? false)
+}
+
+@Suite(.timeLimit(.minutes(2)), .serialized)
+struct LocalClusterTests {
+    func cluster() -> LocalCluster {
+        LocalCluster(configuration: .init(
+            agents: 2, agentResources: "cpus:2;mem:512;disk:1024;ports:[31000-31010]",
+            workDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("roost-test-\(UUID().uuidString)").path,
+            master: .init(state: .init(allocationInterval: .milliseconds(20)))))
+    }
+
+    @Test func realProcessesRunFailAndAreKilledWithTheirChildren() async throws {
+        let work = cluster()
+        defer { try? FileManager.default.removeItem(atPath: work.configuration.workDirectory!) }
+        let tasks = [
+            TaskInfo(id: "hello", resources: "cpus:0.5;mem:64", command: .shell("echo hello from $ROOST_TASK_ID")),
+            TaskInfo(id: "broken", resources: "cpus:0.5;mem:64", command: .shell("exit 3")),
+            TaskInfo(id: "tree", resources: "cpus:0.5;mem:64", command: .shell("echo $$ > parent.pid; sleep 1000 & echo $! > child.pid; wait"), killGracePeriod: .milliseconds(500)),
+        ]
+        let scheduler = ListScheduler(tasks: tasks)
+        try await work.run { running in
+            let driver = running.driver(for: FrameworkInfo(name: "real"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await driver.run(scheduler) }
+                try await eventually("hello finished, broken failed, tree running") {
+                    let (hello, broken, tree) = (await scheduler.last("hello"), await scheduler.last("broken"), await scheduler.last("tree"))
+                    return hello == .finished && broken == .failed && tree == .running
+                }
+                let snapshot = try #require(await running.master.snapshot())
+                let failed = snapshot.frameworks.flatMap { $0.tasks + $0.completedTasks }.first { $0.info.id == "broken" }
+                #expect(failed?.latestStatus?.exitCode == 3)
+                #expect(failed?.latestStatus?.message?.contains("exited with code 3") == true)
+
+                // The sandbox holds the captured output.
+                let outputs = try FileManager.default.subpathsOfDirectory(atPath: running.workDirectory).filter { $0.hasSuffix("/stdout") }
+                let hello = try outputs.map { try String(contentsOfFile: "\(running.workDirectory)/\($0)", encoding: .utf8) }.joined()
+                #expect(hello.contains("hello from hello"))
+
+                // Kill the tree: the shell and its background sleep both die.
+                let sandbox = try #require(try FileManager.default.subpathsOfDirectory(atPath: running.workDirectory).first { $0.hasSuffix("tree/child.pid") })
+                let directory = "\(running.workDirectory)/\(sandbox.dropLast("child.pid".count))"
+                try await eventually("both pid files written") {
+                    let parent = (try? String(contentsOfFile: "\(directory)parent.pid", encoding: .utf8)) ?? ""
+                    let child = (try? String(contentsOfFile: "\(directory)child.pid", encoding: .utf8)) ?? ""
+                    return !parent.isEmpty && !child.isEmpty
+                }
+                let pids = try ["parent.pid", "child.pid"].map { try Int32(String(contentsOfFile: "\(directory)\($0)", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))! }
+                try await driver.kill("tree")
+                try await eventually("tree killed") { await scheduler.last("tree") == .killed }
+                try await eventually("no process of the tree survives") { pids.allSatisfy { !isAlive($0) } }
+                await driver.stop(failover: false)
+                group.cancelAll()
+            }
+        }
+    }
+}
