@@ -48,8 +48,13 @@ public actor Master {
 
     private let offersSent = Counter(label: "roost_master_offers_sent")
     private let offersRescinded = Counter(label: "roost_master_offers_rescinded")
+    private let offersDeclined = Counter(label: "roost_master_offers_declined")
     private let callsRejected = Counter(label: "roost_master_calls_rejected")
     private let allocationTimer = Metrics.Timer(label: "roost_master_allocation_cycle")
+    /// Status updates forwarded to frameworks, by task state (`state` dimension, Mesos names).
+    private let updatesByState: [TaskState: Counter] = Dictionary(uniqueKeysWithValues: TaskState.allCases.map {
+        ($0, Counter(label: "roost_master_task_updates", dimensions: [("state", $0.rawValue)]))
+    })
 
     /// Creates a master that allocates with a fresh policy from `makePolicy` each time it is elected.
     ///
@@ -182,6 +187,7 @@ public actor Master {
         guard schedulers[connection] != nil else { throw SchedulerDriverError(.disconnected, "connection \(connection) is closed") }
         do {
             let outputs = try state!.handle(call, from: connection, now: stopwatch.elapsed)
+            if case .decline(let offerIDs, _) = call.kind { offersDeclined.increment(by: offerIDs.count) }
             deliver(outputs)
             switch call.kind {
             case .accept, .decline, .revive, .teardown, .request: doorbell.ring()
@@ -245,6 +251,7 @@ public actor Master {
             case .scheduler(let connection, let kind):
                 if case .offers(let offers) = kind { offersSent.increment(by: offers.count) }
                 if case .rescind = kind { offersRescinded.increment() }
+                if case .update(let status) = kind { updatesByState[status.state]?.increment() }
                 schedulers[connection]?.yield(SchedulerEvent(epoch: epoch, kind))
             case .closeScheduler(let connection):
                 schedulers.removeValue(forKey: connection)?.finish()

@@ -123,7 +123,7 @@ public struct MasterState: Sendable {
         case .subscribe:
             return []
         case .teardown:
-            return removeFramework(framework, reason: "torn down by its scheduler", now: now)
+            return removeFramework(framework, reason: "torn down by its scheduler", notify: false, now: now)
         case .accept(let offerIDs, let operations, let filters):
             return try accept(offerIDs, operations: operations, filters: filters, by: framework, now: now)
         case .decline(let offerIDs, let filters):
@@ -210,11 +210,13 @@ public struct MasterState: Sendable {
 
     /// Removes a framework for good: its offers are rescinded, its tasks killed on their agents
     /// and recorded as killed, and its ID may not subscribe again.
-    mutating func removeFramework(_ framework: FrameworkID, reason: String, now: Duration) -> [MasterOutput] {
+    /// With `notify`, a connected scheduler is told why before its connection is closed (a
+    /// scheduler that tore itself down needs no explanation).
+    mutating func removeFramework(_ framework: FrameworkID, reason: String, notify: Bool = true, now: Duration) -> [MasterOutput] {
         guard let entry = frameworks[framework] else { return [] }
         var outputs = rescindOffers(of: framework, now: now)
         if let connection = entry.connection {
-            outputs.append(.scheduler(connection, .error(message: "framework \(framework) removed: \(reason)")))
+            if notify { outputs.append(.scheduler(connection, .error(message: "framework \(framework) removed: \(reason)"))) }
             outputs.append(.closeScheduler(connection))
             connections[connection] = nil
         }

@@ -23,6 +23,10 @@ func eventually(_ what: String, timeout: Duration = .seconds(10), _ condition: @
 actor FakeAgent {
     let master: Master
     let resources: Resources
+    /// Whether pings are answered; a silent agent is eventually marked unreachable.
+    var answersPings = true
+    /// Whether launched tasks stay running instead of finishing.
+    var keepsTasksRunning = false
     private(set) var agentID: AgentID?
     private(set) var acknowledged: [TaskID] = []
     private(set) var epochs: [LeaderEpoch] = []
@@ -31,6 +35,11 @@ actor FakeAgent {
     init(master: Master, resources: Resources) {
         self.master = master
         self.resources = resources
+    }
+
+    func configure(answersPings: Bool, keepsTasksRunning: Bool) {
+        self.answersPings = answersPings
+        self.keepsTasksRunning = keepsTasksRunning
     }
 
     func run() async {
@@ -50,14 +59,15 @@ actor FakeAgent {
         case .runTask(let framework, let task):
             guard let frameworkID = framework.id, let agentID else { return }
             let fails = task.command?.description.contains("fail") ?? false
-            for state in [TaskState.starting, .running, fails ? .failed : .finished] {
+            let states: [TaskState] = keepsTasksRunning ? [.starting, .running] : [.starting, .running, fails ? .failed : .finished]
+            for state in states {
                 let status = TaskStatus(taskID: task.id, state: state, source: .executor, agentID: agentID, uuid: UUID(), timestamp: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970), exitCode: state == .failed ? 3 : nil)
                 await master.agentCall(AgentCall(agentID: agentID, .update(frameworkID: frameworkID, status: status)), from: link)
             }
         case .acknowledge(_, let taskID, _):
             acknowledged.append(taskID)
         case .ping:
-            await master.agentCall(AgentCall(agentID: agentID, .pong), from: link)
+            if answersPings { await master.agentCall(AgentCall(agentID: agentID, .pong), from: link) }
         default:
             break
         }
@@ -130,9 +140,29 @@ final class ScriptedElector: LeaderElector {
 struct MasterRuntimeTests {
     static let info = MasterInfo(id: "m1", hostname: "localhost")
 
-    func makeMaster(elector: any LeaderElector = StaticLeaderElector(configuration: .init(leader: info))) -> Master {
-        Master(info: Self.info, policy: { DRFAllocator() }, elector: elector,
-               configuration: .init(state: .init(allocationInterval: .milliseconds(20))))
+    func makeMaster(elector: any LeaderElector = StaticLeaderElector(configuration: .init(leader: info)), state: MasterState.Configuration = .init(allocationInterval: .milliseconds(20))) -> Master {
+        Master(info: Self.info, policy: { DRFAllocator() }, elector: elector, configuration: .init(state: state))
+    }
+
+    @Test func aSilentAgentIsMarkedUnreachableAndItsTasksLost() async throws {
+        let master = makeMaster(state: .init(allocationInterval: .milliseconds(20), agentPingTimeout: .milliseconds(40), maxAgentPingTimeouts: 3))
+        let agent = FakeAgent(master: master, resources: "cpus:2;mem:256")
+        await agent.configure(answersPings: false, keepsTasksRunning: true)
+        let scheduler = EchoScheduler(count: 2)
+        let driver = InProcessSchedulerDriver(master: master, framework: FrameworkInfo(name: "echo"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await master.run() }
+            try await eventually("the master leads") { await master.isLeading }
+            group.addTask { await agent.run() }
+            group.addTask { try await driver.run(scheduler) }
+            try await eventually("both tasks running") { await scheduler.states.values.filter { $0 == .running }.count == 2 }
+            // Three unanswered pings, 40 ms apart: the agent is given up and its tasks are lost.
+            try await eventually("both tasks lost") { await scheduler.states.values.filter { $0 == .lost }.count == 2 }
+            let snapshot = try #require(await master.snapshot())
+            #expect(snapshot.agents.map(\.reachable) == [false])
+            await driver.stop(failover: false)
+            group.cancelAll()
+        }
     }
 
     @Test func anEchoFrameworkRunsToCompletion() async throws {
