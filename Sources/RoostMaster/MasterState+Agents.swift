@@ -94,7 +94,7 @@ extension MasterState {
             for task in entry.tasks.values.sorted(by: { $0.info.id < $1.info.id }) where task.agentID == id && !task.state.isTerminal {
                 guard !reportedIDs.contains("\(frameworkID)/\(task.info.id)") else { continue }
                 let state: TaskState = entry.isPartitionAware ? .gone : .lost
-                frameworks[frameworkID]?.tasks[task.info.id]?.state = state
+                settle(task.info.id, of: frameworkID, as: state)
                 outputs += masterUpdate(task.info.id, state, reason: .agentRestarted, message: "the agent re-registered without this task", agentID: id, for: frameworkID, now: now)
             }
         }
@@ -137,7 +137,7 @@ extension MasterState {
             for task in entry.tasks.values.sorted(by: { $0.info.id < $1.info.id }) where task.agentID == id && !task.state.isTerminal {
                 touched = true
                 let state: TaskState = entry.isPartitionAware ? .unreachable : .lost
-                frameworks[frameworkID]?.tasks[task.info.id]?.state = state
+                settle(task.info.id, of: frameworkID, as: state)
                 outputs += masterUpdate(task.info.id, state, reason: .agentUnreachable, message: "agent \(id) stopped answering pings", agentID: id, for: frameworkID, now: now)
             }
             if touched, let connection = entry.connection {
@@ -155,10 +155,23 @@ extension MasterState {
         for (frameworkID, entry) in frameworks.sorted(by: { $0.key < $1.key }) {
             for task in entry.tasks.values.sorted(by: { $0.info.id < $1.info.id }) where task.agentID == id && !task.state.isTerminal {
                 let final = state(entry)
-                frameworks[frameworkID]?.tasks[task.info.id]?.state = final
+                settle(task.info.id, of: frameworkID, as: final)
                 outputs += masterUpdate(task.info.id, final, reason: reason, message: message, agentID: id, for: frameworkID, now: now)
             }
         }
         return outputs
+    }
+
+    /// Records a state the master decided itself. Its update needs no acknowledgement, so a
+    /// terminal task moves straight to the framework's completed tasks.
+    private mutating func settle(_ taskID: TaskID, of framework: FrameworkID, as state: TaskState) {
+        guard var task = frameworks[framework]?.tasks[taskID] else { return }
+        task.state = state
+        if state.isTerminal {
+            frameworks[framework]?.tasks[taskID] = nil
+            complete(task, of: framework)
+        } else {
+            frameworks[framework]?.tasks[taskID] = task
+        }
     }
 }

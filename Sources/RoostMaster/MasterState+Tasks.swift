@@ -11,6 +11,15 @@ extension MasterState {
         return [.scheduler(connection, .update(status: status))]
     }
 
+    /// Keeps a finished task in the framework's bounded list of completed tasks.
+    mutating func complete(_ task: MasterTask, of framework: FrameworkID) {
+        let limit = configuration.maxCompletedTasksPerFramework
+        frameworks[framework]?.completed.append(task)
+        if let count = frameworks[framework]?.completed.count, count > limit {
+            frameworks[framework]?.completed.removeFirst(count - limit)
+        }
+    }
+
     /// Kills a task; a task the master does not know is answered as reconciliation would.
     mutating func kill(_ taskID: TaskID, agentID: AgentID?, gracePeriodSeconds: Double?, of framework: FrameworkID, now: Duration) -> [MasterOutput] {
         guard let task = frameworks[framework]?.tasks[taskID], !task.state.isTerminal else {
@@ -25,11 +34,7 @@ extension MasterState {
     mutating func acknowledge(_ taskID: TaskID, uuid: UUID, agentID: AgentID, of framework: FrameworkID) -> [MasterOutput] {
         if let task = frameworks[framework]?.tasks[taskID], task.state.isTerminal, task.latestStatus?.uuid == uuid {
             frameworks[framework]?.tasks[taskID] = nil
-            let limit = configuration.maxCompletedTasksPerFramework
-            frameworks[framework]?.completed.append(task)
-            if let count = frameworks[framework]?.completed.count, count > limit {
-                frameworks[framework]?.completed.removeFirst(count - limit)
-            }
+            complete(task, of: framework)
         }
         guard agents[agentID] != nil else { return [] }
         return [.agent(agentID, .acknowledge(frameworkID: framework, taskID: taskID, uuid: uuid))]

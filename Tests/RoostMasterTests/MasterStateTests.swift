@@ -225,6 +225,10 @@ struct MasterStateTests {
         #expect(awareUpdates.map(\.state).allSatisfy { $0 == .unreachable })
         #expect(outputs.contains(.scheduler(scheduler, .failure(agentID: agent, executorID: nil, status: nil))))
         #expect(master.state.snapshot.agents[0].reachable == false)
+        // LOST is final and needs no acknowledgement: the task is completed. UNREACHABLE may come back.
+        let frameworks = master.state.snapshot.frameworks
+        #expect(frameworks.first { $0.info.id == plain }?.completedTasks.map(\.state) == [.lost])
+        #expect(frameworks.first { $0.info.id == partitionAware }?.tasks.map(\.state) == [.unreachable])
     }
 
     @Test func answeringPingsKeepsAnAgent() throws {
