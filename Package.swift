@@ -89,6 +89,8 @@ let package = Package(
         ),
         .testTarget(name: "RoostMasterTests", dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostCoordination"], swiftSettings: upcoming),
         .testTarget(name: "RoostAgentTests", dependencies: ["RoostCore", "RoostAgent"], swiftSettings: upcoming),
+        // Runs the built `roost` binary as a user would.
+        .testTarget(name: "RoostCLITests", dependencies: ["roost"], swiftSettings: upcoming),
         .testTarget(
             name: "RoostClusterTests",
             dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCoordination", "RoostCluster"],

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import RoostAllocators
 import RoostCluster
@@ -66,4 +67,10 @@ enum PolicyName: String, ExpressibleByArgument, CaseIterable {
 /// The `--log-level` values (swift-log's levels).
 enum LogLevel: String, ExpressibleByArgument, CaseIterable {
     case trace, debug, info, notice, warning, error, critical
+}
+
+/// Writes a line to stdout at once (no buffering), so progress reaches a pipe — a log
+/// collector, a test — as it happens.
+func say(_ line: String = "") {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

@@ -27,8 +27,8 @@ struct Demo: AsyncParsableCommand {
         let frameworks = Self.frameworks()
         let started = ContinuousClock.now
         let metAll = try await cluster.run { running in
-            print("Roost demo: a master and \(running.agents.count) agents in this process, tasks as real processes")
-            print("sandboxes: \(running.workDirectory)\n")
+            say("Roost demo: a master and \(running.agents.count) agents in this process, tasks as real processes")
+            say("sandboxes: \(running.workDirectory)\n")
             let drivers = frameworks.map { running.driver(for: FrameworkInfo(name: $0.name)) }
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 for (framework, driver) in zip(frameworks, drivers) {
@@ -50,13 +50,13 @@ struct Demo: AsyncParsableCommand {
                 return met
             }
         }
-        print("")
+        say()
         await Self.summary(frameworks, elapsed: ContinuousClock.now - started)
         if !metAll {
-            print("\nnot every framework met its goal within \(timeout) s")
+            say("\nnot every framework met its goal within \(timeout) s")
             throw ExitCode(1)
         }
-        print("\nevery framework met its goal")
+        say("\nevery framework met its goal")
     }
 
     static func frameworks() -> [DemoFramework] {
@@ -90,7 +90,7 @@ struct Demo: AsyncParsableCommand {
                 parts.append("\(framework.name) \(await framework.running)/\(framework.total) up, share \(share)")
             }
         }
-        print(String(format: "%5.1fs  ", elapsed.seconds) + parts.joined(separator: " | "))
+        say(String(format: "%5.1fs  ", elapsed.seconds) + parts.joined(separator: " | "))
     }
 
     static func summary(_ frameworks: [DemoFramework], elapsed: Duration) async {
@@ -104,8 +104,8 @@ struct Demo: AsyncParsableCommand {
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         for row in [header] + rows {
-            print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            say(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
         }
-        print(String(format: "finished in %.1f s", elapsed.seconds))
+        say(String(format: "finished in %.1f s", elapsed.seconds))
     }
 }

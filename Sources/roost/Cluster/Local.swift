@@ -22,16 +22,16 @@ struct Local: AsyncParsableCommand {
             for agent in running.agents {
                 agents.append("\(await agent.agentID?.value ?? "?") \(await agent.freeResources)")
             }
-            print("roost local: master \(running.master.info.id) (policy \(options.policy.rawValue)), \(agents.count) agent(s):")
-            for line in agents { print("  \(line)") }
-            print("sandboxes in \(running.workDirectory)")
-            print("press Ctrl-C to stop")
+            say("roost local: master \(running.master.info.id) (policy \(options.policy.rawValue)), \(agents.count) agent(s):")
+            for line in agents { say("  \(line)") }
+            say("sandboxes in \(running.workDirectory)")
+            say("press Ctrl-C to stop")
             let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
             for await signal in signals {
-                print("\(signal): stopping; killing every task")
+                say("\(signal): stopping; killing every task")
                 break
             }
         }
-        print("stopped; nothing left running")
+        say("stopped; nothing left running")
     }
 }

@@ -1,0 +1,113 @@
+import Foundation
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the `roost` binary built beside this test bundle.
+struct RoostBinary {
+    static var path: String {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // The test runner lives in <products>/<package>PackageTests.xctest or its Contents; walk up to find `roost`.
+        var directory = products
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("roost").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return products.appendingPathComponent("roost").path
+    }
+
+    /// Runs `roost` with `arguments` to completion; returns its exit status and output.
+    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct RoostCommandTests {
+    @Test func theBinaryIsBuilt() {
+        #expect(FileManager.default.isExecutableFile(atPath: RoostBinary.path), "roost not found at \(RoostBinary.path); build it with swift build")
+    }
+
+    @Test func resourcesArePrintedCanonically() throws {
+        let result = try RoostBinary.run(["resources", "mem:1024; cpus:2 ;ports:[31000-31005,31006-31010]"])
+        #expect(result.status == 0)
+        #expect(result.stdout == "cpus:2;mem:1024;ports:[31000-31010]\n")
+    }
+
+    @Test func badResourcesNameTheTokenAndFail() throws {
+        let result = try RoostBinary.run(["resources", "cpus:2;mem:lots"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("'mem:lots': 'lots' is not a number"))
+    }
+
+    @Test func badFlagsAreRejectedBeforeAnythingStarts() throws {
+        let agents = try RoostBinary.run(["local", "--agents", "0"])
+        #expect(agents.status != 0)
+        #expect(agents.stderr.contains("--agents must be between 1 and 64"))
+        let policy = try RoostBinary.run(["local", "--policy", "random"])
+        #expect(policy.status != 0)
+        #expect(policy.stderr.contains("random"))
+        let resources = try RoostBinary.run(["local", "--agent-resources", "cpus:-1"])
+        #expect(resources.status != 0)
+        #expect(resources.stderr.contains("--agent-resources"))
+    }
+
+    @Test func localRunsUntilInterruptedAndStopsCleanly() async throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("roost-cli-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: RoostBinary.path)
+        process.arguments = ["local", "--agents", "1", "--agent-resources", "cpus:1;mem:128", "--work-dir", work]
+        let output = CollectedOutput()
+        let pipe = Pipe()
+        pipe.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Whatever happens below, the child does not outlive the test.
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            pipe.fileHandleForReading.readabilityHandler = nil
+        }
+        try await waitFor("the cluster to start", timeout: .seconds(30)) { output.text.contains("press Ctrl-C") }
+        #expect(output.text.contains("1 agent(s)"))
+        kill(process.processIdentifier, SIGINT)
+        try await waitFor("roost local to exit after SIGINT", timeout: .seconds(30)) { !process.isRunning }
+        #expect(process.terminationStatus == 0)
+        try await waitFor("the goodbye line", timeout: .seconds(5)) { output.text.contains("stopped; nothing left running") }
+    }
+}
+
+/// Output a child process writes, collected as it arrives.
+final class CollectedOutput: Sendable {
+    private let buffer = Mutex("")
+    func append(_ data: Data) { buffer.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+    var text: String { buffer.withLock { $0 } }
+}
+
+/// Polls `condition` until it holds; fails the test with `what` after `timeout`.
+func waitFor(_ what: String, timeout: Duration, _ condition: @escaping @Sendable () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("timed out after \(timeout) waiting for \(what)")
+            throw CancellationError()
+        }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
