@@ -45,6 +45,7 @@ let package = Package(
             name: "RoostMaster",
             dependencies: [
                 "RoostCore", "RoostAllocators",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

@@ -56,7 +56,7 @@ extension MasterState {
             return MasterSnapshot.Framework(
                 info: entry.info, connected: entry.connection != nil,
                 tasks: entry.tasks.values.sorted { $0.info.id < $1.info.id },
-                completedTasks: entry.completed, allocated: allocated, dominantShare: share)
+                completedTasks: Array(entry.completed), allocated: allocated, dominantShare: share)
         }
         let agentList = agents.sorted { $0.key < $1.key }.map { id, entry in
             MasterSnapshot.Agent(info: entry.info, reachable: entry.reachable, free: engine.free(on: id) ?? Resources())

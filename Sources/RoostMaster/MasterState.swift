@@ -1,3 +1,4 @@
+import DequeModule
 public import RoostAllocators
 public import RoostCore
 
@@ -52,7 +53,7 @@ public struct MasterState: Sendable {
         var disconnectedAt: Duration?
         var tasks: [TaskID: MasterTask] = [:]
         /// Terminal tasks whose last update was acknowledged, newest last.
-        var completed: [MasterTask] = []
+        var completed = Deque<MasterTask>()
         var offers: Set<OfferID> = []
         var isPartitionAware: Bool { info.capabilities.contains(.partitionAware) }
     }
