@@ -23,7 +23,8 @@ public struct LocalCluster: Sendable {
         public var agentAttributes: @Sendable (Int) -> [String: String]
         /// Makes the allocation policy each time the master is elected. Default DRF.
         public var policy: @Sendable () -> any AllocatorPolicy
-        /// Where sandboxes go: `<workDirectory>/agent-<i>/…`. Default a new folder under the
+        /// Where sandboxes go: `<workDirectory>/agent-<i>/…`, with each agent's checkpoint in
+        /// `<workDirectory>/agent-<i>/meta` (see ``Agent/Configuration/checkpointDirectory``). Default a new folder under the
         /// system's temporary directory; sandboxes are kept after the cluster stops.
         public var workDirectory: String?
         /// The master's timing (Mesos defaults; tests shorten them).
@@ -98,7 +99,9 @@ public struct LocalCluster: Sendable {
             let directory = "\(work)/agent-\(index)"
             let logger = configuration.logger
             return Agent(
-                configuration: .init(hostname: "localhost", resources: shares[index], attributes: configuration.agentAttributes(index), statusUpdateRetry: configuration.statusUpdateRetry),
+                configuration: .init(
+                    hostname: "localhost", resources: shares[index], attributes: configuration.agentAttributes(index),
+                    statusUpdateRetry: configuration.statusUpdateRetry, checkpointDirectory: "\(directory)/meta"),
                 transport: InProcessAgentTransport(master: master),
                 commandExecutor: { _, _ in CommandExecutor(configuration: .init(workDirectory: directory, logger: logger)) },
                 executors: configuration.executors,

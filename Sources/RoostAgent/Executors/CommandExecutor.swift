@@ -25,6 +25,14 @@ import Musl
 /// | signal N | `TASK_FAILED` | `REASON_COMMAND_EXECUTOR_FAILED` | `terminated by signal N` |
 /// | after a kill | `TASK_KILLED` (after `TASK_KILLING`) | the kill's (`REASON_TASK_UNHEALTHY` for health kills) | |
 /// | sandbox or spawn failure | `TASK_FAILED` | `REASON_CONTAINER_LAUNCH_FAILED` | the problem, naming the program or path |
+/// | adopted (see below), ended on its own | `TASK_LOST` | `REASON_AGENT_RESTARTED` | the exit status is unknown |
+///
+/// **Adopted tasks.** After an agent restart, ``adopt(_:task:record:)`` takes over a task whose
+/// process group outlived the previous agent: it is no longer this process's child, so the
+/// executor watches its ``ProcessRecord`` (polling, see ``ProcessRecord/waitForGroupExit(timeout:)``)
+/// and kills it with ``ProcessRecord/killGroup(gracePeriod:)``. A kill reports `TASK_KILLING`
+/// and `TASK_KILLED` as for any task; a group that ends on its own is reported `TASK_LOST`,
+/// since only a parent can learn a process's exit status. Adopted tasks get no health checks.
 ///
 /// **Health checks** (command, TCP and HTTP, all against the task on this machine) follow
 /// ``HealthCheck``: a change of verdict is reported as `TASK_RUNNING` with `healthy` set
@@ -83,6 +91,8 @@ public actor CommandExecutor: RoostCore.Executor {
         reporter = Task {
             for await item in stream {
                 switch item {
+                case .started(let driver, let taskID, let record):
+                    await (driver as? AgentExecutorDriver)?.processStarted(taskID, record: record)
                 case .report(let driver, let report):
                     do {
                         try await driver.sendStatusUpdate(report)
@@ -156,6 +166,8 @@ public actor CommandExecutor: RoostCore.Executor {
             return
         }
         logger.debug("task started", metadata: ["pid": "\(process.pid)", "sandbox": "\(sandbox.path)"])
+        // Ahead of TASK_RUNNING, so an agent that checkpoints has the group's identity first.
+        outbox.yield(.started(driver, task.id, process.record))
         // No suspension from here to the end of `started`: the supervisor (isolated to this
         // actor) cannot report anything before TASK_RUNNING is queued.
         if tasks[task.id]?.kill == nil {
@@ -164,6 +176,53 @@ public actor CommandExecutor: RoostCore.Executor {
         let (kills, killRequests) = AsyncStream.makeStream(of: Duration.self)
         let supervisor = supervise(task, process: process, configuration: processConfiguration, kills: kills, driver: driver)
         tasks[task.id]?.started(process: process, supervisor: supervisor, killRequests: killRequests)
+        await flush()
+    }
+
+    /// Takes over a task whose process group was started by an earlier agent (before a
+    /// restart) and still runs: from now on the executor waits for the group, kills it on
+    /// request and reports its terminal state, as for a task it launched.
+    ///
+    /// Called by the agent while it recovers, in place of ``launch(_:task:)``. Reports nothing
+    /// now (the task already runs). When the group ends on its own the task is reported
+    /// `TASK_LOST` with reason `REASON_AGENT_RESTARTED` (its exit status cannot be known: it is
+    /// not this process's child); after ``kill(_:taskID:gracePeriod:)`` it is reported
+    /// `TASK_KILLED`. A group that is already gone is reported at once the same way.
+    /// - Throws: ``CommandExecutorError`` when a task with this ID is already here or the
+    ///   executor was shut down.
+    public func adopt(_ driver: any ExecutorDriver, task: TaskInfo, record: ProcessRecord) async throws {
+        guard !isShutDown else {
+            throw CommandExecutorError(.shutDown, "cannot adopt task '\(task.id)': the command executor was shut down")
+        }
+        guard tasks[task.id] == nil else {
+            throw CommandExecutorError(.duplicateTask, "task '\(task.id)' is already running in this executor; task IDs must be unique within a framework")
+        }
+        let sandbox = Sandbox(
+            workDirectory: configuration.workDirectory, frameworkID: driver.frameworkID,
+            executorID: driver.executorID, taskID: task.id)
+        tasks[task.id] = RunningTask(task: task, sandbox: sandbox)
+        tasks[task.id]?.adoptedRecord = record
+        taskLogger(task.id).info("adopted a task started before the agent restarted", metadata: ["pgid": "\(record.processGroupID)"])
+        let (kills, killRequests) = AsyncStream.makeStream(of: Duration.self)
+        let taskID = task.id
+        let supervisor = Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    await withTaskGroup(of: Void.self) { running in
+                        for await gracePeriod in kills {
+                            running.addTask { await record.killGroup(gracePeriod: gracePeriod) }
+                        }
+                    }
+                }
+                try? await record.waitForGroupExit()
+                killRequests.finish()
+                group.cancelAll()
+            }
+            self.adoptedGroupEnded(taskID, driver: driver)
+        }
+        tasks[task.id]?.supervisor = supervisor
+        tasks[task.id]?.killRequests = killRequests
+        if let gracePeriod = tasks[task.id]?.pendingKillGracePeriod { killRequests.yield(gracePeriod) }
         await flush()
     }
 
@@ -210,8 +269,9 @@ public actor CommandExecutor: RoostCore.Executor {
 
     /// The identity of each running task's process group, for the agent to save so it can
     /// find, kill or wait for the processes after a restart (see ``ProcessRecord``).
+    /// Adopted tasks (``adopt(_:task:record:)``) are included.
     public func processRecords() -> [TaskID: ProcessRecord] {
-        tasks.compactMapValues { $0.process?.record }
+        tasks.compactMapValues { $0.process?.record ?? $0.adoptedRecord }
     }
 
     /// The IDs of the tasks that have been launched and not yet reported terminal.
@@ -304,6 +364,23 @@ public actor CommandExecutor: RoostCore.Executor {
         tasks[taskID] = entry
     }
 
+    /// Reports the terminal state of an adopted task whose process group is gone.
+    private func adoptedGroupEnded(_ taskID: TaskID, driver: any ExecutorDriver) {
+        guard let entry = tasks.removeValue(forKey: taskID) else { return }
+        let report: TaskStatusReport
+        if let kill = entry.kill {
+            report = TaskStatusReport(
+                taskID: taskID, state: .killed, reason: kill.reason,
+                message: "\(kill.message); the task's process group is gone (its exit status is unknown: it was adopted after an agent restart)")
+        } else {
+            report = TaskStatusReport(
+                taskID: taskID, state: .lost, reason: .agentRestarted,
+                message: "the task's process group ended after the agent restarted; its outcome is unknown (the task was not the restarted agent's child, so its exit status could not be read)")
+        }
+        taskLogger(taskID).info("adopted task ended", metadata: ["state": "\(report.state)"])
+        send(driver, report)
+    }
+
     /// Reports the terminal state of a task whose process group is gone.
     private func processEnded(_ taskID: TaskID, _ termination: ProcessTermination, driver: any ExecutorDriver) {
         guard let entry = tasks.removeValue(forKey: taskID) else { return }
@@ -347,6 +424,8 @@ public actor CommandExecutor: RoostCore.Executor {
     /// An item of the ordered report queue.
     private enum Outgoing: Sendable {
         case report(any ExecutorDriver, TaskStatusReport)
+        /// A process was started: the agent (if it is the driver) checkpoints its record.
+        case started(any ExecutorDriver, TaskID, ProcessRecord)
         case flush(CheckedContinuation<Void, Never>)
     }
 
@@ -361,6 +440,8 @@ public actor CommandExecutor: RoostCore.Executor {
         let task: TaskInfo
         let sandbox: Sandbox
         var process: TaskProcess?
+        /// The group of a task taken over by ``adopt(_:task:record:)`` (then `process` is `nil`).
+        var adoptedRecord: ProcessRecord?
         var supervisor: Task<Void, Never>?
         var killRequests: AsyncStream<Duration>.Continuation?
         /// Set once a kill was asked for.

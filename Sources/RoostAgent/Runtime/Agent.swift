@@ -19,6 +19,11 @@ public import RoostCore
 ///   seen are ignored.
 /// - **Reconnecting.** When the link ends (the master stepped down), the agent
 ///   connects again and re-registers with every task it runs.
+/// - **Recovery.** With a ``Configuration/checkpointDirectory`` the agent records its ID,
+///   its frameworks and each task (with its process group) there; restarted with the same
+///   directory, it re-attaches to the tasks still running before it reconnects, reports
+///   the others `TASK_LOST` (reason `REASON_AGENT_RESTARTED`), resends what was not
+///   acknowledged and re-registers under its old ID. See ``run()``.
 public actor Agent {
     /// The agent's settings.
     public struct Configuration: Sendable {
@@ -37,6 +42,16 @@ public actor Agent {
         public var reconnectDelay: Duration
         /// Grace period for tasks killed when the agent shuts down. Default 3 s.
         public var shutdownGracePeriod: Duration
+        /// Where the agent checkpoints what it needs to recover its tasks after a restart
+        /// (Mesos' `<work_dir>/meta`); `nil`, the default, checkpoints nothing, and a
+        /// restarted agent starts afresh.
+        ///
+        /// The directory is a ``FileStateStore`` of its own (one agent per directory: a
+        /// second agent waits, logging, until the first releases it). Writes are not
+        /// `fsync`ed: checkpointing guards against the agent process dying, after which the
+        /// kernel still writes what it was given, and each write renames a whole file into
+        /// place, so a value is old or new, never torn. A machine crash kills the tasks too.
+        public var checkpointDirectory: String?
 
         /// Creates a configuration with Mesos' defaults for anything not given.
         public init(
@@ -46,7 +61,8 @@ public actor Agent {
             statusUpdateRetry: Duration = .seconds(10),
             statusUpdateRetryMax: Duration = .seconds(600),
             reconnectDelay: Duration = .milliseconds(100),
-            shutdownGracePeriod: Duration = .seconds(3)
+            shutdownGracePeriod: Duration = .seconds(3),
+            checkpointDirectory: String? = nil
         ) {
             self.hostname = hostname
             self.resources = resources
@@ -55,6 +71,7 @@ public actor Agent {
             self.statusUpdateRetryMax = statusUpdateRetryMax
             self.reconnectDelay = reconnectDelay
             self.shutdownGracePeriod = shutdownGracePeriod
+            self.checkpointDirectory = checkpointDirectory
         }
     }
 
@@ -81,6 +98,8 @@ public actor Agent {
         var resendInterval: Duration
         /// Whether the task's resources are still counted as used.
         var holdsResources = true
+        /// The task's process group, for command tasks once started (checkpointed).
+        var process: ProcessRecord?
     }
 
     /// The command executor's name in ``ExecutorInfo``-less tasks.
@@ -102,6 +121,12 @@ public actor Agent {
     private var frameworks: [FrameworkID: FrameworkInfo] = [:]
     private var tasks: [TaskKey: RunningTask] = [:]
     private var executors: [ExecutorKey: Mailbox] = [:]
+    /// The checkpoint writer while ``run()`` runs with a checkpoint directory.
+    private var checkpoint: AgentCheckpoint.Writer?
+    /// Testing: end ``run()`` as if the process died (see ``crashOnCancel()``).
+    private var crashOnCancelRequested = false
+    /// Set once a simulated crash ended ``run()``: the agent then ignores its executors.
+    private var isDead = false
 
     /// Creates an agent.
     ///
@@ -135,7 +160,18 @@ public actor Agent {
 
     /// Connects, registers and serves until the task is cancelled; then kills every task
     /// (with the shutdown grace period) and tells the master it is gone.
+    ///
+    /// With a ``Configuration/checkpointDirectory``, first opens it (retrying while another
+    /// agent holds it) and recovers: command tasks whose process group still runs are
+    /// adopted by a new command executor (``CommandExecutor/adopt(_:task:record:)``); other
+    /// unfinished tasks are reported `TASK_LOST` with reason `REASON_AGENT_RESTARTED` (their
+    /// outcome is unknown: the group ended while the agent was down, or the in-process
+    /// executor died with the agent); unacknowledged updates are queued again. It then
+    /// re-registers under the recovered agent ID, reporting every task.
     public func run() async {
+        if configuration.checkpointDirectory != nil {
+            guard await recover() else { return }
+        }
         var delay = configuration.reconnectDelay
         while !Task.isCancelled {
             let opened: AgentLink
@@ -164,7 +200,146 @@ public actor Agent {
                 try? await stopwatch.sleep(for: configuration.reconnectDelay)
             }
         }
+        if crashOnCancelRequested {
+            // As if the process died: no kills, no goodbye; the checkpoint is left as written.
+            isDead = true
+            link = nil
+            await checkpoint?.finish()
+            checkpoint = nil
+            return
+        }
         await shutdown()
+        await checkpoint?.finish()
+        checkpoint = nil
+    }
+
+    /// Testing: makes the next cancellation of ``run()`` end it as if the agent process had
+    /// died: tasks are neither killed nor reported, the master is not told, the checkpoint
+    /// directory is released as it was last written, and the agent ignores its executors
+    /// from then on (its processes keep running, as they would after a crash).
+    func crashOnCancel() {
+        crashOnCancelRequested = true
+    }
+
+    // MARK: Recovery
+
+    /// Opens the checkpoint and rebuilds the agent's state from it; `false` when cancelled first.
+    private func recover() async -> Bool {
+        guard let directory = configuration.checkpointDirectory else { return true }
+        var delay = configuration.reconnectDelay
+        let store: FileStateStore
+        while true {
+            do {
+                store = try FileStateStore(configuration: .init(directory: directory, fsync: false))
+                break
+            } catch {
+                logger.error("cannot open the checkpoint directory (\(error.message)); retrying in \(delay)")
+                do { try await stopwatch.sleep(for: delay) } catch { return false }
+                delay = min(delay * 2, .seconds(10))
+            }
+        }
+        let writer = AgentCheckpoint.Writer(store: store, logger: logger)
+        checkpoint = writer
+        do {
+            if let record = try await store.getJSON(AgentCheckpoint.agentKey, as: AgentCheckpoint.AgentRecord.self) {
+                agentID = record.value.agentID
+            }
+            for key in try await store.list(prefix: AgentCheckpoint.frameworksKey) where key != AgentCheckpoint.frameworksKey {
+                if let info = try await store.getJSON(key, as: FrameworkInfo.self)?.value, let id = info.id { frameworks[id] = info }
+            }
+            var records: [AgentCheckpoint.TaskRecord] = []
+            for key in try await store.list(prefix: AgentCheckpoint.tasksKey) where key.segments.count == 3 {
+                if let record = try await store.getJSON(key, as: AgentCheckpoint.TaskRecord.self)?.value { records.append(record) }
+            }
+            for record in records.sorted(by: { ($0.frameworkID, $0.task.id) < ($1.frameworkID, $1.task.id) }) {
+                await recover(record)
+            }
+        } catch {
+            logger.error("the checkpoint cannot be read (\(error.message)); starting with what was recovered so far")
+        }
+        if let agentID { logger.info("recovered from the checkpoint as agent \(agentID) with \(tasks.count) task(s)") }
+        return true
+    }
+
+    /// Re-attaches to one checkpointed task, or reports it lost.
+    private func recover(_ record: AgentCheckpoint.TaskRecord) async {
+        let key = TaskKey(framework: record.frameworkID, task: record.task.id)
+        let executorKey = ExecutorKey(framework: record.frameworkID, executor: record.executorID)
+        var task = RunningTask(info: record.task, executor: executorKey, state: record.state, pending: record.pending,
+                               resendInterval: configuration.statusUpdateRetry, holdsResources: false, process: record.process)
+        guard !record.state.isTerminal else {
+            tasks[key] = task  // its terminal update only waits for an acknowledgement
+            return
+        }
+        let checkpointing = frameworks[record.frameworkID]?.checkpoint == true
+        if checkpointing, record.executorID == Self.commandExecutorID, let process = record.process, process.isGroupAlive(), free.contains(record.task.resources) {
+            if executors[executorKey] == nil {
+                let executor = commandExecutor(record.frameworkID, record.executorID)
+                if executor is CommandExecutor {
+                    let driver = AgentExecutorDriver(agent: self, frameworkID: record.frameworkID, agentID: agentID ?? "", executorID: record.executorID)
+                    executors[executorKey] = Mailbox(executor: executor, driver: driver)
+                }
+            }
+            if let mailbox = executors[executorKey] {
+                task.holdsResources = true
+                free -= record.task.resources
+                tasks[key] = task
+                mailbox.post(.adopt(record.task, process))
+                if record.state == .killing {
+                    // The kill was under way when the agent stopped: carry it out.
+                    mailbox.post(.kill(record.task.id, record.task.killGracePeriod ?? .seconds(3)))
+                }
+                logger.info("re-attached to task \(record.task.id) (process group \(process.processGroupID))")
+                return
+            }
+        }
+        tasks[key] = task
+        let message: String
+        if !checkpointing {
+            if let process = record.process, process.isGroupAlive() {
+                await process.killGroup(gracePeriod: record.task.killGracePeriod ?? .seconds(3))
+            }
+            message = "the agent restarted and framework \(record.frameworkID) does not checkpoint (FrameworkInfo.checkpoint is false), so its tasks do not survive an agent restart, as in Mesos; the task was stopped"
+        } else if record.executorID != Self.commandExecutorID {
+            message = "the agent restarted and the in-process executor '\(record.task.executor?.name ?? record.executorID.value)' ended with it; the task's outcome is unknown"
+        } else if let process = record.process, process.isGroupAlive() {
+            // Never leave it unmanaged: what cannot be adopted (it no longer fits the agent's
+            // resources, or the command executor factory makes another kind) is stopped.
+            await process.killGroup(gracePeriod: record.task.killGracePeriod ?? .seconds(3))
+            message = "the agent restarted and could not take over the task's process group \(process.processGroupID), so it killed it; the task's outcome is unknown"
+        } else if let process = record.process {
+            message = "the task's process group \(process.processGroupID) ended while the agent was down; its outcome is unknown (it was not the restarted agent's child, so its exit status could not be read)"
+        } else {
+            message = "the agent restarted before it had recorded the task's process; the task's outcome is unknown"
+        }
+        logger.warning("task \(record.task.id) lost across the agent restart: \(message)")
+        await agentUpdate(key, .lost, reason: .agentRestarted, message: message)
+    }
+
+    /// Queues the current record of a task for the checkpoint (or its deletion once forgotten).
+    ///
+    /// As in Mesos, only frameworks that set ``FrameworkInfo/checkpoint`` have their tasks'
+    /// states and updates checkpointed, so they survive an agent restart. For the others
+    /// only the `essential` writes happen (the task and its process group, at launch), so a
+    /// restarted agent can find their processes and stop them instead of leaving them unmanaged.
+    private func checkpointTask(_ key: TaskKey, essential: Bool = false) {
+        guard let checkpoint, let storeKey = AgentCheckpoint.taskKey(key.framework, key.task) else { return }
+        guard let task = tasks[key] else {
+            checkpoint.delete(storeKey)
+            return
+        }
+        guard essential || frameworks[key.framework]?.checkpoint == true else { return }
+        checkpoint.put(storeKey, AgentCheckpoint.TaskRecord(
+            frameworkID: key.framework, task: task.info, executorID: task.executor.executor,
+            state: task.state, pending: task.pending, process: task.process))
+    }
+
+    /// A command task's process started: its group's identity goes to the checkpoint.
+    func processStarted(_ record: ProcessRecord, task taskID: TaskID, from executor: ExecutorKey) {
+        let key = TaskKey(framework: executor.framework, task: taskID)
+        guard !isDead, tasks[key]?.executor == executor else { return }
+        tasks[key]?.process = record
+        checkpointTask(key, essential: true)
     }
 
     private func registration() -> AgentCall {
@@ -187,6 +362,7 @@ public actor Agent {
         newestEpoch = event.epoch
         switch event.kind {
         case .registered(let id, _, _), .reregistered(let id, _, _):
+            if agentID != id { checkpoint?.put(AgentCheckpoint.agentKey, AgentCheckpoint.AgentRecord(agentID: id)) }
             agentID = id
             registered = true
             // Everything not yet acknowledged goes out again to the (possibly new) master.
@@ -214,12 +390,16 @@ public actor Agent {
 
     private func runTask(_ task: TaskInfo, of framework: FrameworkInfo) async {
         guard let frameworkID = framework.id else { return }
+        if frameworks[frameworkID] != framework, let storeKey = AgentCheckpoint.frameworkKey(frameworkID) {
+            checkpoint?.put(storeKey, framework)
+        }
         frameworks[frameworkID] = framework
         let key = TaskKey(framework: frameworkID, task: task.id)
         if let existing = tasks[key], !existing.state.isTerminal { return }  // a duplicate delivery
         let executorID = task.executor?.id ?? Self.commandExecutorID
         let executorKey = ExecutorKey(framework: frameworkID, executor: executorID)
         tasks[key] = RunningTask(info: task, executor: executorKey, state: .staging, resendInterval: configuration.statusUpdateRetry)
+        checkpointTask(key)
         let needed = task.resources + (executors[executorKey] == nil ? task.executor?.resources ?? Resources() : Resources())
         guard free.contains(needed) else {
             tasks[key]?.holdsResources = false
@@ -251,6 +431,7 @@ public actor Agent {
 
     /// An executor's report: checked against the task's state, stamped, queued and sent.
     func report(_ report: TaskStatusReport, from executor: ExecutorKey) async throws(ExecutorDriverError) {
+        if isDead { return }  // a simulated crash: nobody is listening any more
         let key = TaskKey(framework: executor.framework, task: report.taskID)
         guard let task = tasks[key], task.executor == executor else {
             throw ExecutorDriverError(.unknownTask, "task \(report.taskID) was not given to executor \(executor.executor)")
@@ -282,6 +463,7 @@ public actor Agent {
             task.holdsResources = false
         }
         tasks[key] = task
+        checkpointTask(key)
         if task.pending.count == 1 { await sendHead(of: key) }
     }
 
@@ -301,9 +483,11 @@ public actor Agent {
         task.resendInterval = configuration.statusUpdateRetry
         if task.pending.isEmpty, task.state.isTerminal {
             tasks[key] = nil
+            checkpointTask(key)
             return
         }
         tasks[key] = task
+        checkpointTask(key)
         await sendHead(of: key)
     }
 
@@ -339,6 +523,8 @@ extension Agent {
     final class Mailbox: Sendable {
         enum Command: Sendable {
             case launch(TaskInfo)
+            /// Take over a command task's running process group after a restart.
+            case adopt(TaskInfo, ProcessRecord)
             case kill(TaskID, Duration)
             case message(Data)
             case shutdown(Duration)
@@ -359,6 +545,13 @@ extension Agent {
                             try await executor.launch(driver, task: task)
                         } catch {
                             try? await driver.sendStatusUpdate(TaskStatusReport(taskID: task.id, state: .failed, reason: .containerLaunchFailed, message: "launch failed: \(error)"))
+                        }
+                    case .adopt(let task, let record):
+                        do {
+                            guard let command = executor as? CommandExecutor else { throw CommandExecutorError(.noCommand, "only the command executor adopts tasks") }
+                            try await command.adopt(driver, task: task, record: record)
+                        } catch {
+                            try? await driver.sendStatusUpdate(TaskStatusReport(taskID: task.id, state: .lost, reason: .agentRestarted, message: "could not take over the task after the agent restarted: \(error)"))
                         }
                     case .kill(let taskID, let grace):
                         await executor.kill(driver, taskID: taskID, gracePeriod: grace)
@@ -394,6 +587,11 @@ struct AgentExecutorDriver: ExecutorDriver {
 
     func sendFrameworkMessage(_ data: Data) async throws(ExecutorDriverError) {
         await agent.executorMessage(data, framework: frameworkID, executor: executorID)
+    }
+
+    /// A command task's process started (the command executor tells the agent, for its checkpoint).
+    func processStarted(_ taskID: TaskID, record: ProcessRecord) async {
+        await agent.processStarted(record, task: taskID, from: Agent.ExecutorKey(framework: frameworkID, executor: executorID))
     }
 }
 
