@@ -129,4 +129,16 @@ struct AgentTests {
         transport.send(AgentEvent(epoch: LeaderEpoch(1), .ping))
         try await eventually("pong") { transport.calls.contains { $0.kind == .pong && $0.agentID == "a1" } }
     }
+
+    @Test func aStoppedAgentTellsTheMasterItIsGone() async throws {
+        let (agent, transport) = start()
+        let run = Task { await agent.run() }
+        try await register(transport, agent)
+        transport.send(AgentEvent(epoch: LeaderEpoch(1), .runTask(framework: framework, task: scripted("t", outcome: "run"))))
+        try await eventually("running") { await agent.taskStates["t"] == .running }
+        run.cancel()
+        await run.value
+        #expect(transport.calls.last?.kind == .unregister)
+        #expect(transport.calls.last?.agentID == "a1")
+    }
 }

@@ -193,6 +193,8 @@ public actor Agent {
                 }
                 group.cancelAll()
             }
+            // Cancelled: keep the link so shutdown can tell the master the agent is gone.
+            if Task.isCancelled { break }
             link = nil
             registered = false
             if !Task.isCancelled {
