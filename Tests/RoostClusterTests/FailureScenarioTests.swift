@@ -88,7 +88,12 @@ struct FailureScenarioTests {
             #expect(isAlive(process))
             let second = agent(master, root: root)
             group.addTask { await second.run() }
-            try await eventually("the new agent re-registered under the old ID") { await second.agentID == agentID }
+            // The ID comes back from the checkpoint at once; registration takes a round trip, and
+            // until it completes the master still sends to the dead agent's link.
+            try await eventually("the new agent re-registered under the old ID") {
+                let (id, registered) = (await second.agentID, await second.isRegistered)
+                return id == agentID && registered
+            }
             // The master still sees the task running on that agent, and it can be killed.
             try await driver.reconcile()
             try await eventually("reconciled as running") { await scheduler.updates["long"]?.last == .running }

@@ -153,6 +153,9 @@ public actor Agent {
     /// What is not used by tasks now.
     public var freeResources: Resources { free }
 
+    /// Whether a master has accepted this agent's (re-)registration on the current link.
+    public var isRegistered: Bool { registered }
+
     /// The tasks the agent runs or still reports, with their states.
     public var taskStates: [TaskID: TaskState] {
         Dictionary(tasks.map { ($0.key.task, $0.value.state) }, uniquingKeysWith: { first, _ in first })
