@@ -88,13 +88,13 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "RoostMasterTests", dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostCoordination"], swiftSettings: upcoming),
-        .testTarget(name: "RoostAgentTests", dependencies: ["RoostCore", "RoostAgent"], swiftSettings: upcoming),
+        .testTarget(name: "RoostMasterTests", dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostCoordination", "RoostTesting"], swiftSettings: upcoming),
+        .testTarget(name: "RoostAgentTests", dependencies: ["RoostCore", "RoostAgent", "RoostTesting"], swiftSettings: upcoming),
         // Runs the built `roost` binary as a user would.
-        .testTarget(name: "RoostCLITests", dependencies: ["roost"], swiftSettings: upcoming),
+        .testTarget(name: "RoostCLITests", dependencies: ["roost", "RoostTesting"], swiftSettings: upcoming),
         .testTarget(
             name: "RoostClusterTests",
-            dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCoordination", "RoostCluster"],
+            dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCoordination", "RoostCluster", "RoostTesting"],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import Foundation
 import RoostAgent
 import RoostCore
+import RoostTesting
 import Testing
 
 #if canImport(Glibc)
@@ -134,16 +135,6 @@ func shellTask(
     TaskInfo(
         id: id, resources: resources, command: .shell(script), environment: environment, workingDirectory: workingDirectory,
         healthCheck: healthCheck, killGracePeriod: killGracePeriod)
-}
-
-/// Waits until `condition` holds, re-checking every 10 ms.
-/// - Throws: ``TestFailure`` naming `what` when it does not hold within `timeout`.
-func waitUntil(_ what: String, timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now.advanced(by: timeout)
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw TestFailure("\(what) did not happen within \(timeout)") }
-        try await Task.sleep(for: .milliseconds(10))
-    }
 }
 
 /// Writes `text` to `path` (mode 0755 when `executable`, else 0644).

@@ -1,6 +1,7 @@
 import Foundation
 import RoostAgent
 import RoostCore
+import RoostTesting
 import Testing
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import RoostTesting
 import Testing
 
 #if canImport(Glibc)
@@ -84,12 +85,12 @@ struct RoostCommandTests {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             pipe.fileHandleForReading.readabilityHandler = nil
         }
-        try await waitFor("the cluster to start", timeout: .seconds(30)) { output.text.contains("press Ctrl-C") }
+        try await waitUntil("the cluster to start", timeout: .seconds(30)) { output.text.contains("press Ctrl-C") }
         #expect(output.text.contains("1 agent(s)"))
         kill(process.processIdentifier, SIGINT)
-        try await waitFor("roost local to exit after SIGINT", timeout: .seconds(30)) { !process.isRunning }
+        try await waitUntil("roost local to exit after SIGINT", timeout: .seconds(30)) { !process.isRunning }
         #expect(process.terminationStatus == 0)
-        try await waitFor("the goodbye line", timeout: .seconds(5)) { output.text.contains("stopped; nothing left running") }
+        try await waitUntil("the goodbye line", timeout: .seconds(5)) { output.text.contains("stopped; nothing left running") }
     }
 }
 
@@ -98,16 +99,4 @@ final class CollectedOutput: Sendable {
     private let buffer = Mutex("")
     func append(_ data: Data) { buffer.withLock { $0 += String(decoding: data, as: UTF8.self) } }
     var text: String { buffer.withLock { $0 } }
-}
-
-/// Polls `condition` until it holds; fails the test with `what` after `timeout`.
-func waitFor(_ what: String, timeout: Duration, _ condition: @escaping @Sendable () -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("timed out after \(timeout) waiting for \(what)")
-            throw CancellationError()
-        }
-        try await Task.sleep(for: .milliseconds(10))
-    }
 }

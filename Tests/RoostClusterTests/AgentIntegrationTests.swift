@@ -6,18 +6,8 @@ import RoostCoordination
 import RoostCore
 import RoostMaster
 import Synchronization
+import RoostTesting
 import Testing
-
-/// Waits until `condition` holds, polling; fails with `what` after `timeout`.
-func eventually(_ what: String, timeout: Duration = .seconds(15), _ condition: @escaping @Sendable () async -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    Issue.record("timed out after \(timeout) waiting for: \(what)")
-    throw CancellationError()
-}
 
 /// An in-process executor: runs each task until its labels say otherwise.
 /// `outcome=finish` finishes at once, `outcome=fail` fails with exit code 3,
@@ -101,7 +91,7 @@ struct AgentIntegrationTests {
             group.addTask { try await master.run() }
             for agent in agents { group.addTask { await agent.run() } }
             group.addTask { try await driver.run(scheduler) }
-            try await eventually("a finished, b failed, c running") {
+            try await waitUntil("a finished, b failed, c running") {
                 let (a, b, c) = (await scheduler.last("a"), await scheduler.last("b"), await scheduler.last("c"))
                 return a == .finished && b == .failed && c == .running
             }
@@ -111,8 +101,8 @@ struct AgentIntegrationTests {
             let distinct = seen.enumerated().filter { $0.offset == 0 || seen[$0.offset - 1] != $0.element }.map(\.element)
             #expect(distinct == [.starting, .running, .finished])
             try await driver.kill("c")
-            try await eventually("c killed") { await scheduler.last("c") == .killed }
-            try await eventually("every update acknowledged and every resource back") {
+            try await waitUntil("c killed") { await scheduler.last("c") == .killed }
+            try await waitUntil("every update acknowledged and every resource back") {
                 var free = Resources()
                 var pending = 0
                 for agent in agents {

@@ -2,6 +2,7 @@ import Foundation
 import RoostAgent
 import RoostCore
 import Synchronization
+import RoostTesting
 import Testing
 
 /// A transport whose master is the test: it sees every call and sends events by hand.
@@ -51,9 +52,9 @@ struct AgentTests {
     }
 
     func register(_ transport: ScriptedTransport, _ agent: Agent, epoch: UInt64 = 1) async throws {
-        try await eventually("the agent registers") { transport.calls.contains { if case .register = $0.kind { return true } else { return false } } }
+        try await waitUntil("the agent registers") { transport.calls.contains { if case .register = $0.kind { return true } else { return false } } }
         transport.send(AgentEvent(epoch: LeaderEpoch(epoch), .registered(agentID: "a1", master: MasterInfo(id: "m", hostname: "h"), pingIntervalSeconds: 15)))
-        try await eventually("the agent knows its ID") { await agent.agentID == "a1" }
+        try await waitUntil("the agent knows its ID") { await agent.agentID == "a1" }
     }
 
     @Test func aTaskThatDoesNotFitIsDropped() async throws {
@@ -62,7 +63,7 @@ struct AgentTests {
         defer { run.cancel() }
         try await register(transport, agent)
         transport.send(AgentEvent(epoch: LeaderEpoch(1), .runTask(framework: framework, task: scripted("huge", outcome: "run", resources: "cpus:3;mem:128"))))
-        try await eventually("TASK_DROPPED") { transport.updates.contains { $0.taskID == "huge" } }
+        try await waitUntil("TASK_DROPPED") { transport.updates.contains { $0.taskID == "huge" } }
         let dropped = try #require(transport.updates.first { $0.taskID == "huge" })
         #expect(dropped.state == .dropped)
         #expect(dropped.source == .agent)
@@ -77,16 +78,16 @@ struct AgentTests {
         try await register(transport, agent)
         transport.send(AgentEvent(epoch: LeaderEpoch(1), .runTask(framework: framework, task: scripted("t", outcome: "finish"))))
         // STARTING goes out and, unacknowledged, is resent with the same UUID; RUNNING waits.
-        try await eventually("STARTING resent") { transport.updates.filter { $0.state == .starting }.count >= 3 }
+        try await waitUntil("STARTING resent") { transport.updates.filter { $0.state == .starting }.count >= 3 }
         let starting = transport.updates.filter { $0.state == .starting }
         #expect(Set(starting.map(\.uuid)).count == 1)
         #expect(!transport.updates.contains { $0.state == .running })
         for state in [TaskState.starting, .running, .finished] {
-            try await eventually("\(state) sent") { transport.updates.contains { $0.state == state } }
+            try await waitUntil("\(state) sent") { transport.updates.contains { $0.state == state } }
             let uuid = try #require(transport.updates.first { $0.state == state }?.uuid)
             transport.send(AgentEvent(epoch: LeaderEpoch(1), .acknowledge(frameworkID: "f1", taskID: "t", uuid: uuid)))
         }
-        try await eventually("the task is forgotten once its terminal update is acknowledged") { await agent.taskStates["t"] == nil }
+        try await waitUntil("the task is forgotten once its terminal update is acknowledged") { await agent.taskStates["t"] == nil }
         #expect(transport.updates.map(\.state).filter { $0 != .starting }.first == .running)
         #expect(await agent.freeResources == "cpus:2;mem:512")
     }
@@ -98,7 +99,7 @@ struct AgentTests {
         try await register(transport, agent, epoch: 5)
         transport.send(AgentEvent(epoch: LeaderEpoch(4), .runTask(framework: framework, task: scripted("stale", outcome: "run"))))
         transport.send(AgentEvent(epoch: LeaderEpoch(5), .runTask(framework: framework, task: scripted("fresh", outcome: "run"))))
-        try await eventually("the fresh task starts") { await agent.taskStates["fresh"] != nil }
+        try await waitUntil("the fresh task starts") { await agent.taskStates["fresh"] != nil }
         #expect(await agent.taskStates["stale"] == nil)
     }
 
@@ -108,9 +109,9 @@ struct AgentTests {
         defer { run.cancel() }
         try await register(transport, agent)
         transport.send(AgentEvent(epoch: LeaderEpoch(1), .runTask(framework: framework, task: scripted("keep", outcome: "run"))))
-        try await eventually("running") { await agent.taskStates["keep"] == .running }
+        try await waitUntil("running") { await agent.taskStates["keep"] == .running }
         transport.drop()
-        try await eventually("re-registered with the running task") {
+        try await waitUntil("re-registered with the running task") {
             transport.calls.contains { call in
                 if case .reregister(let info, let tasks, let frameworks) = call.kind {
                     return info.id == "a1" && tasks.map(\.task.id) == ["keep"] && tasks.first?.state == .running && frameworks.map(\.id) == ["f1"]
@@ -127,7 +128,7 @@ struct AgentTests {
         defer { run.cancel() }
         try await register(transport, agent)
         transport.send(AgentEvent(epoch: LeaderEpoch(1), .ping))
-        try await eventually("pong") { transport.calls.contains { $0.kind == .pong && $0.agentID == "a1" } }
+        try await waitUntil("pong") { transport.calls.contains { $0.kind == .pong && $0.agentID == "a1" } }
     }
 
     @Test func aStoppedAgentTellsTheMasterItIsGone() async throws {
@@ -135,7 +136,7 @@ struct AgentTests {
         let run = Task { await agent.run() }
         try await register(transport, agent)
         transport.send(AgentEvent(epoch: LeaderEpoch(1), .runTask(framework: framework, task: scripted("t", outcome: "run"))))
-        try await eventually("running") { await agent.taskStates["t"] == .running }
+        try await waitUntil("running") { await agent.taskStates["t"] == .running }
         run.cancel()
         await run.value
         #expect(transport.calls.last?.kind == .unregister)

@@ -5,6 +5,7 @@ import RoostCluster
 import RoostCoordination
 import RoostCore
 import RoostMaster
+import RoostTesting
 import Testing
 
 #if canImport(Glibc)
@@ -38,7 +39,7 @@ struct FailureScenarioTests {
     /// The PID a task wrote into its sandbox.
     func pid(of task: TaskID, root: String) async throws -> Int32 {
         let file = Sandbox(workDirectory: "\(root)/work", frameworkID: "m1-0001", executorID: Agent.commandExecutorID, taskID: task).path + "/pid"
-        try await eventually("\(task) wrote its PID") { (try? String(contentsOfFile: file, encoding: .utf8))?.hasSuffix("\n") ?? false }
+        try await waitUntil("\(task) wrote its PID") { (try? String(contentsOfFile: file, encoding: .utf8))?.hasSuffix("\n") ?? false }
         return try #require(Int32(String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
@@ -53,14 +54,14 @@ struct FailureScenarioTests {
             group.addTask { try await master.run() }
             group.addTask { await node.run() }
             group.addTask { try await driver.run(scheduler) }
-            try await eventually("running") { await scheduler.last("long") == .running }
+            try await waitUntil("running") { await scheduler.last("long") == .running }
             let process = try await pid(of: "long", root: root)
             defer { kill(process, SIGKILL) }
             // The scheduler goes away intending to come back, but does not within 300 ms.
             await driver.stop(failover: true)
             #expect(isAlive(process), "within the failover timeout the task keeps running")
-            try await eventually("the framework is removed and its task killed") { !isAlive(process) }
-            try await eventually("the master forgot the framework") { await master.snapshot()?.frameworks.isEmpty == true }
+            try await waitUntil("the framework is removed and its task killed") { !isAlive(process) }
+            try await waitUntil("the master forgot the framework") { await master.snapshot()?.frameworks.isEmpty == true }
             group.cancelAll()
         }
     }
@@ -76,7 +77,7 @@ struct FailureScenarioTests {
             group.addTask { try await master.run() }
             let firstRun = Task { await first.run() }
             group.addTask { try await driver.run(scheduler) }
-            try await eventually("running") { await scheduler.last("long") == .running }
+            try await waitUntil("running") { await scheduler.last("long") == .running }
             let process = try await pid(of: "long", root: root)
             defer { kill(process, SIGKILL) }
             let agentID = try #require(await first.agentID)
@@ -90,17 +91,17 @@ struct FailureScenarioTests {
             group.addTask { await second.run() }
             // The ID comes back from the checkpoint at once; registration takes a round trip, and
             // until it completes the master still sends to the dead agent's link.
-            try await eventually("the new agent re-registered under the old ID") {
+            try await waitUntil("the new agent re-registered under the old ID") {
                 let (id, registered) = (await second.agentID, await second.isRegistered)
                 return id == agentID && registered
             }
             // The master still sees the task running on that agent, and it can be killed.
             try await driver.reconcile()
-            try await eventually("reconciled as running") { await scheduler.updates["long"]?.last == .running }
+            try await waitUntil("reconciled as running") { await scheduler.updates["long"]?.last == .running }
             #expect(isAlive(process))
             try await driver.kill("long")
-            try await eventually("killed through the restarted agent") { await scheduler.last("long") == .killed }
-            try await eventually("the process is gone") { !isAlive(process) }
+            try await waitUntil("killed through the restarted agent") { await scheduler.last("long") == .killed }
+            try await waitUntil("the process is gone") { !isAlive(process) }
             await driver.stop(failover: false)
             group.cancelAll()
         }

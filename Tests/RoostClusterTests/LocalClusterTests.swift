@@ -3,6 +3,7 @@ import RoostAgent
 import RoostCluster
 import RoostCore
 import RoostMaster
+import RoostTesting
 import Testing
 
 #if canImport(Glibc)
@@ -38,7 +39,7 @@ struct LocalClusterTests {
             let driver = running.driver(for: FrameworkInfo(name: "real"))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await driver.run(scheduler) }
-                try await eventually("hello finished, broken failed, tree running") {
+                try await waitUntil("hello finished, broken failed, tree running") {
                     let (hello, broken, tree) = (await scheduler.last("hello"), await scheduler.last("broken"), await scheduler.last("tree"))
                     return hello == .finished && broken == .failed && tree == .running
                 }
@@ -55,15 +56,15 @@ struct LocalClusterTests {
                 // Kill the tree: the shell and its background sleep both die.
                 let sandbox = try #require(try FileManager.default.subpathsOfDirectory(atPath: running.workDirectory).first { $0.hasSuffix("tree/child.pid") })
                 let directory = "\(running.workDirectory)/\(sandbox.dropLast("child.pid".count))"
-                try await eventually("both pid files written") {
+                try await waitUntil("both pid files written") {
                     let parent = (try? String(contentsOfFile: "\(directory)parent.pid", encoding: .utf8)) ?? ""
                     let child = (try? String(contentsOfFile: "\(directory)child.pid", encoding: .utf8)) ?? ""
                     return !parent.isEmpty && !child.isEmpty
                 }
                 let pids = try ["parent.pid", "child.pid"].map { try Int32(String(contentsOfFile: "\(directory)\($0)", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))! }
                 try await driver.kill("tree")
-                try await eventually("tree killed") { await scheduler.last("tree") == .killed }
-                try await eventually("no process of the tree survives") { pids.allSatisfy { !isAlive($0) } }
+                try await waitUntil("tree killed") { await scheduler.last("tree") == .killed }
+                try await waitUntil("no process of the tree survives") { pids.allSatisfy { !isAlive($0) } }
                 await driver.stop(failover: false)
                 group.cancelAll()
             }

@@ -4,19 +4,8 @@ import RoostCoordination
 import RoostCore
 import RoostMaster
 import Synchronization
+import RoostTesting
 import Testing
-
-/// Waits for `condition` to hold, checking whenever `changes` yields; fails after `timeout`.
-func eventually(_ what: String, timeout: Duration = .seconds(10), _ condition: @escaping @Sendable () async -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return }
-        await Task.yield()
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    Issue.record("timed out after \(timeout) waiting for: \(what)")
-    throw CancellationError()
-}
 
 /// An agent played by the test: registers, runs every task to FINISHED (or FAILED for
 /// commands containing "fail"), answers pings and records acknowledgements.
@@ -152,12 +141,12 @@ struct MasterRuntimeTests {
         let driver = InProcessSchedulerDriver(master: master, framework: FrameworkInfo(name: "echo"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await master.run() }
-            try await eventually("the master leads") { await master.isLeading }
+            try await waitUntil("the master leads") { await master.isLeading }
             group.addTask { await agent.run() }
             group.addTask { try await driver.run(scheduler) }
-            try await eventually("both tasks running") { await scheduler.states.values.filter { $0 == .running }.count == 2 }
+            try await waitUntil("both tasks running") { await scheduler.states.values.filter { $0 == .running }.count == 2 }
             // Three unanswered pings, 40 ms apart: the agent is given up and its tasks are lost.
-            try await eventually("both tasks lost") { await scheduler.states.values.filter { $0 == .lost }.count == 2 }
+            try await waitUntil("both tasks lost") { await scheduler.states.values.filter { $0 == .lost }.count == 2 }
             let snapshot = try #require(await master.snapshot())
             #expect(snapshot.agents.map(\.reachable) == [false])
             await driver.stop(failover: false)
@@ -172,11 +161,11 @@ struct MasterRuntimeTests {
         let driver = InProcessSchedulerDriver(master: master, framework: FrameworkInfo(name: "echo"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await master.run() }
-            try await eventually("the master leads") { await master.isLeading }
+            try await waitUntil("the master leads") { await master.isLeading }
             for agent in agents { group.addTask { await agent.run() } }
             group.addTask { try await driver.run(scheduler) }
-            try await eventually("six tasks finished") { await scheduler.finished() == 6 }
-            try await eventually("every update acknowledged to an agent") {
+            try await waitUntil("six tasks finished") { await scheduler.finished() == 6 }
+            try await waitUntil("every update acknowledged to an agent") {
                 var total = 0
                 for agent in agents { total += await agent.acknowledged.count }
                 return total == 18
@@ -198,18 +187,18 @@ struct MasterRuntimeTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await master.run() }
             group.addTask { try await driver.run(scheduler) }
-            try await eventually("the master campaigns") { elector.isCampaigning }
+            try await waitUntil("the master campaigns") { elector.isCampaigning }
             elector.send(.elected(epoch: LeaderEpoch(3)))
-            try await eventually("registered") { await scheduler.registeredAs != nil }
+            try await waitUntil("registered") { await scheduler.registeredAs != nil }
             elector.send(.lost)
-            try await eventually("stepped down") { await !master.isLeading }
+            try await waitUntil("stepped down") { await !master.isLeading }
             // Calls to a master that does not lead are refused.
             let (connection, _) = await master.connectScheduler()
             await #expect(throws: SchedulerDriverError.self) {
                 try await master.schedulerCall(SchedulerCall(frameworkID: nil, .subscribe(framework: FrameworkInfo(name: "x"))), from: connection)
             }
             elector.send(.elected(epoch: LeaderEpoch(4)))
-            try await eventually("re-registered with the new term") { await scheduler.reregistrations == 1 }
+            try await waitUntil("re-registered with the new term") { await scheduler.reregistrations == 1 }
             #expect(await driver.frameworkID == "m1-0001")
             await driver.stop(failover: false)
             group.cancelAll()
@@ -223,7 +212,7 @@ struct MasterRuntimeTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await master.run() }
             let firstRun = Task { try await firstDriver.run(first) }
-            try await eventually("first registered") { await first.registeredAs != nil }
+            try await waitUntil("first registered") { await first.registeredAs != nil }
             let id = try #require(await first.registeredAs)
             let second = EchoScheduler(count: 0)
             let secondDriver = InProcessSchedulerDriver(master: master, framework: FrameworkInfo(id: id, name: "svc", failoverTimeout: .seconds(60)))
@@ -231,7 +220,7 @@ struct MasterRuntimeTests {
             let outcome = await firstRun.result
             #expect(throws: SchedulerDriverError.self) { try outcome.get() }
             #expect(await first.errors == ["framework failed over: another scheduler subscribed as \(id)"])
-            try await eventually("second subscribed") { await secondDriver.frameworkID == id }
+            try await waitUntil("second subscribed") { await secondDriver.frameworkID == id }
             await secondDriver.stop(failover: false)
             group.cancelAll()
         }
