@@ -40,6 +40,8 @@ public actor Master {
     private let doorbell = Doorbell()
 
     private var state: MasterState?
+    /// Whether ``state`` is set; checked instead of `state != nil`, which copies the state.
+    private var leads = false
     private var epoch = LeaderEpoch(0)
     private var schedulers: [ConnectionID: AsyncStream<SchedulerEvent>.Continuation] = [:]
     private var agentLinks: [UInt64: AsyncStream<AgentEvent>.Continuation] = [:]
@@ -88,7 +90,7 @@ public actor Master {
     }
 
     /// Whether this master leads now.
-    public var isLeading: Bool { state != nil }
+    public var isLeading: Bool { leads }
 
     /// Campaigns and serves while elected, until the task is cancelled; then resigns and
     /// closes every connection.
@@ -119,6 +121,7 @@ public actor Master {
             epoch = newEpoch
             let origin = wallClock().advanced(by: .zero - stopwatch.elapsed)
             state = MasterState(master: info, policy: makePolicy(), wallClockAtOrigin: origin, configuration: configuration.state, allocation: configuration.allocation)
+            leads = true
             doorbell.ring()
         case .lost:
             logger.warning("lost leadership: stopping at once")
@@ -131,6 +134,7 @@ public actor Master {
     /// Stops acting: drops the state and closes every connection.
     private func stepDown(reason: String) {
         state = nil
+        leads = false
         for (_, continuation) in schedulers { continuation.finish() }
         for (_, continuation) in agentLinks { continuation.finish() }
         schedulers.removeAll()
@@ -141,21 +145,34 @@ public actor Master {
 
     // MARK: Time
 
+    ///
+    /// The loop waits only for the doorbell; an alarm task rings it when the next timer is
+    /// due. The alarm is re-armed only when a tick wants an earlier wake-up than the armed
+    /// one (or it has gone off), so the rings that follow every finished task cost no timer
+    /// each; an alarm that goes off early only runs a tick that finds nothing due.
     private func tickLoop() async {
+        var alarm: (deadline: Duration, task: Task<Void, Never>)?
+        defer { alarm?.task.cancel() }
         while !Task.isCancelled {
             let wait = tick(allocateNow: true)
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { try? await self.stopwatch.sleep(for: wait) }
-                group.addTask { await self.doorbell.wait() }
-                await group.next()
-                group.cancelAll()
+            let now = stopwatch.elapsed
+            let deadline = now + wait
+            if let armed = alarm, armed.deadline <= deadline, now < armed.deadline {
+                // The armed alarm goes off first; it will do.
+            } else {
+                alarm?.task.cancel()
+                alarm = (deadline, Task { [stopwatch, doorbell] in
+                    guard (try? await stopwatch.sleep(for: wait)) != nil else { return }  // cancelled: re-armed
+                    doorbell.ring()
+                })
             }
+            await doorbell.wait()
         }
     }
 
     /// Runs due timers (and an allocation when asked); returns how long until the next is due.
     private func tick(allocateNow: Bool) -> Duration {
-        guard state != nil else { return configuration.state.allocationInterval }
+        guard leads else { return configuration.state.allocationInterval }
         let now = stopwatch.elapsed
         let start = ContinuousClock.now
         let outputs = state!.tick(now: now, allocateNow: allocateNow)
@@ -171,7 +188,7 @@ public actor Master {
         nextConnection += 1
         let id = ConnectionID(nextConnection)
         let (stream, continuation) = AsyncStream<SchedulerEvent>.makeStream()
-        if state == nil {
+        if !leads {
             continuation.finish()
         } else {
             schedulers[id] = continuation
@@ -183,7 +200,7 @@ public actor Master {
     /// - Throws: ``SchedulerDriverError``: `notLeader` when this master does not lead, or the
     ///   state machine's refusal.
     public func schedulerCall(_ call: SchedulerCall, from connection: ConnectionID) throws(SchedulerDriverError) {
-        guard state != nil else { throw SchedulerDriverError(.notLeader, "master \(info.id) does not lead; find the leader and subscribe there") }
+        guard leads else { throw SchedulerDriverError(.notLeader, "master \(info.id) does not lead; find the leader and subscribe there") }
         guard schedulers[connection] != nil else { throw SchedulerDriverError(.disconnected, "connection \(connection) is closed") }
         do {
             let outputs = try state!.handle(call, from: connection, now: stopwatch.elapsed)
@@ -204,7 +221,7 @@ public actor Master {
     public func schedulerDisconnected(_ connection: ConnectionID) {
         guard let continuation = schedulers.removeValue(forKey: connection) else { return }
         continuation.finish()
-        guard state != nil else { return }
+        guard leads else { return }
         deliver(state!.schedulerDisconnected(connection, now: stopwatch.elapsed))
     }
 
@@ -214,7 +231,7 @@ public actor Master {
     public func connectAgent() -> (link: UInt64, events: AsyncStream<AgentEvent>) {
         nextConnection += 1
         let (stream, continuation) = AsyncStream<AgentEvent>.makeStream()
-        if state == nil {
+        if !leads {
             continuation.finish()
         } else {
             agentLinks[nextConnection] = continuation
@@ -225,14 +242,16 @@ public actor Master {
     /// Handles a message from an agent link. Messages while not leading are dropped (the link
     /// is closed, so the agent looks for the leader).
     public func agentCall(_ call: AgentCall, from link: UInt64) {
-        guard state != nil, agentLinks[link] != nil else { return }
+        guard leads, agentLinks[link] != nil else { return }
         if let agentID = call.agentID { linkOfAgent[agentID] = link }
         let outputs = state!.handle(call, now: stopwatch.elapsed)
         // A first registration names the new agent ID in the reply: bind it to this link.
         for case .agent(let id, .registered) in outputs { linkOfAgent[id] = link }
         deliver(outputs)
+        // Allocate promptly when resources may have been freed or added.
         switch call.kind {
-        case .register, .reregister, .update, .unregister: doorbell.ring()
+        case .register, .reregister, .unregister: doorbell.ring()
+        case .update(_, let status) where status.state.isTerminal: doorbell.ring()
         default: break
         }
     }

@@ -9,9 +9,9 @@ extension MasterState {
         var batches: [FrameworkID: [Offer]] = [:]
         var outputs: [MasterOutput] = []
         for allocation in cycle.allocations {
-            guard let entry = frameworks[allocation.framework], entry.connection != nil,
-                let agent = agents[allocation.agentID]
-            else {
+            // No binding of the framework's entry here: a copy of it would make the insert
+            // below copy the framework's whole offer set.
+            guard frameworks[allocation.framework]?.connection != nil, let agent = agents[allocation.agentID] else {
                 // Nobody to offer it to right now: hand it back without a filter.
                 try? engine.recover(allocation.resources, of: allocation.framework, role: allocation.role, on: allocation.agentID, now: now)
                 continue
