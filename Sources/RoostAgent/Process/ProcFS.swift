@@ -53,11 +53,14 @@ enum ProcFS {
     }
 
     /// This boot's ID (`/proc/sys/kernel/random/boot_id`), which changes on every reboot.
-    static func bootID() -> String? {
+    static func bootID() -> String? { currentBootID }
+
+    /// Read once: a process lives within one boot.
+    private static let currentBootID: String? = {
         guard let bytes = readFile("/proc/sys/kernel/random/boot_id") else { return nil }
         let text = String(decoding: bytes, as: UTF8.self).trimmingSpaces
         return text.isEmpty ? nil : text
-    }
+    }()
 
     /// Every process whose process group is `processGroupID` (zombies included).
     static func members(ofGroup processGroupID: Int32) -> [Stat] {

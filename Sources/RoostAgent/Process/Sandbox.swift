@@ -111,20 +111,29 @@ public struct Sandbox: Hashable, Sendable, Codable {
     }
 
     /// `mkdir -p` with mode 0755.
+    ///
+    /// Tries the folder itself first and climbs only while parents are missing, so the usual
+    /// case (a new task's folder in an existing executor folder) is one `mkdir`.
     static func makeDirectories(_ path: String) throws(SandboxError) {
-        var prefix = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
-            prefix += "/" + component
-            if mkdir(prefix, 0o755) != 0 {
-                let error = errno
-                var info = stat()
-                guard error == EEXIST else {
-                    throw SandboxError(.creationFailed, path: prefix, "cannot create the folder '\(prefix)': \(describe(error)); check the permissions and free space of the agent's work directory")
-                }
-                guard stat(prefix, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-                    throw SandboxError(.creationFailed, path: prefix, "cannot create the folder '\(prefix)': a file that is not a folder is in the way; remove it or choose another work directory")
-                }
+        if mkdir(path, 0o755) == 0 { return }
+        let error = errno
+        switch error {
+        case EEXIST:
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw SandboxError(.creationFailed, path: path, "cannot create the folder '\(path)': a file that is not a folder is in the way; remove it or choose another work directory")
             }
+        case ENOENT, ENOTDIR:  // a parent is missing, or a file is in its place: climb to find which
+            guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else {
+                throw SandboxError(.creationFailed, path: path, "cannot create the folder '\(path)': \(describe(error))")
+            }
+            try makeDirectories(String(path[..<slash]))
+            if mkdir(path, 0o755) != 0, errno != EEXIST {
+                let error = errno
+                throw SandboxError(.creationFailed, path: path, "cannot create the folder '\(path)': \(describe(error)); check the permissions and free space of the agent's work directory")
+            }
+        default:
+            throw SandboxError(.creationFailed, path: path, "cannot create the folder '\(path)': \(describe(error)); check the permissions and free space of the agent's work directory")
         }
     }
 

@@ -1,4 +1,5 @@
 public import RoostCore
+import FoundationEssentials
 import Subprocess
 import Synchronization
 
@@ -326,15 +327,21 @@ public final class TaskProcess: Sendable {
 }
 
 extension TaskProcess.Configuration {
-    /// The environment the process gets, as swift-subprocess wants it.
+    /// The environment the process gets, as swift-subprocess wants it: the agent's (as it was
+    /// when the first task started) under the configured variables.
     var subprocessEnvironment: Environment {
-        var overrides: [Environment.Key: String] = [:]
-        for (key, value) in environment { overrides[Environment.Key(stringLiteral: key)] = value }
-        if inheritsEnvironment {
-            return .inherit.updating(overrides.mapValues { Optional($0) })
-        }
-        return .custom(overrides)
+        var variables = inheritsEnvironment ? Self.agentEnvironment : [:]
+        for (key, value) in environment { variables[Environment.Key(stringLiteral: key)] = value }
+        return .custom(variables)
     }
+
+    /// The agent's environment, read once: parsing `environ` for every spawn costs more than
+    /// the spawn. A variable the agent sets after its first task starts is not passed on.
+    private static let agentEnvironment: [Environment.Key: String] = {
+        var variables: [Environment.Key: String] = [:]
+        for (key, value) in ProcessInfo.processInfo.environment { variables[Environment.Key(stringLiteral: key)] = value }
+        return variables
+    }()
 
     /// The `PATH` a program name is looked up in: the process's own, else the agent's.
     var pathValue: String {
@@ -359,10 +366,11 @@ extension TaskProcess.Configuration {
             return (.path(FilePath(path)), Arguments(executablePathOverride: program, remainingValues: rest))
         }
         let directories = pathValue.split(separator: ":").filter { $0.hasPrefix("/") }
-        guard directories.contains(where: { access("\($0)/\(program)", X_OK) == 0 }) else {
+        guard let found = directories.lazy.map({ "\($0)/\(program)" as String }).first(where: { access($0, X_OK) == 0 }) else {
             throw ProcessError(.executableNotFound, "'\(program)' was not found in PATH (\(pathValue)); install it or give its full path")
         }
-        return (.name(program), Arguments(executablePathOverride: program, remainingValues: rest))
+        // The path found, so swift-subprocess does not search PATH again.
+        return (.path(FilePath(found)), Arguments(executablePathOverride: program, remainingValues: rest))
     }
 }
 

@@ -100,6 +100,8 @@ public actor Agent {
         var holdsResources = true
         /// The task's process group, for command tasks once started (checkpointed).
         var process: ProcessRecord?
+        /// Whether the checkpoint holds a record of the task (to delete when it is forgotten).
+        var isCheckpointed = false
     }
 
     /// The command executor's name in ``ExecutorInfo``-less tasks.
@@ -271,7 +273,8 @@ public actor Agent {
         let key = TaskKey(framework: record.frameworkID, task: record.task.id)
         let executorKey = ExecutorKey(framework: record.frameworkID, executor: record.executorID)
         var task = RunningTask(info: record.task, executor: executorKey, state: record.state, pending: record.pending,
-                               resendInterval: configuration.statusUpdateRetry, holdsResources: false, process: record.process)
+                               resendInterval: configuration.statusUpdateRetry, holdsResources: false, process: record.process,
+                               isCheckpointed: true)
         guard !record.state.isTerminal else {
             tasks[key] = task  // its terminal update only waits for an acknowledgement
             return
@@ -328,15 +331,21 @@ public actor Agent {
     /// only the `essential` writes happen (the task and its process group, at launch), so a
     /// restarted agent can find their processes and stop them instead of leaving them unmanaged.
     private func checkpointTask(_ key: TaskKey, essential: Bool = false) {
-        guard let checkpoint, let storeKey = AgentCheckpoint.taskKey(key.framework, key.task) else { return }
-        guard let task = tasks[key] else {
-            checkpoint.delete(storeKey)
-            return
-        }
-        guard essential || frameworks[key.framework]?.checkpoint == true else { return }
+        guard let checkpoint, let task = tasks[key], essential || frameworks[key.framework]?.checkpoint == true,
+            let storeKey = AgentCheckpoint.taskKey(key.framework, key.task)
+        else { return }
+        tasks[key]?.isCheckpointed = true
         checkpoint.put(storeKey, AgentCheckpoint.TaskRecord(
             frameworkID: key.framework, task: task.info, executorID: task.executor.executor,
             state: task.state, pending: task.pending, process: task.process))
+    }
+
+    /// Forgets a task whose terminal update was acknowledged, and its checkpointed record.
+    private func forgetTask(_ key: TaskKey) {
+        guard let task = tasks.removeValue(forKey: key), task.isCheckpointed,
+            let checkpoint, let storeKey = AgentCheckpoint.taskKey(key.framework, key.task)
+        else { return }
+        checkpoint.delete(storeKey)
     }
 
     /// A command task's process started: its group's identity goes to the checkpoint.
@@ -487,8 +496,7 @@ public actor Agent {
         task.nextResend = nil
         task.resendInterval = configuration.statusUpdateRetry
         if task.pending.isEmpty, task.state.isTerminal {
-            tasks[key] = nil
-            checkpointTask(key)
+            forgetTask(key)
             return
         }
         tasks[key] = task
