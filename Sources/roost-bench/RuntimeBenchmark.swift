@@ -36,24 +36,57 @@ struct RuntimeBenchmark: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let inProcess = try await throughput(tasks: inProcessTasks, executor: .inProcess)
-        let real = try await throughput(tasks: processTasks, executor: .real)
-        let bare = bareSpawnRate(count: processTasks)
+        let inProcess = try await measure(tasks: inProcessTasks) { try await throughput(tasks: inProcessTasks, executor: .inProcess) }
+        let real = try await measure(tasks: processTasks) { try await throughput(tasks: processTasks, executor: .real) }
+        let bare = try await measure(tasks: processTasks) { bareSpawnLoop(count: processTasks) }
         if json {
-            let object: [String: Any] = ["inProcessTasksPerSecond": inProcess, "realTasksPerSecond": real, "bareSpawnsPerSecond": bare]
+            let object: [String: Any] = [
+                "inProcessTasksPerSecond": inProcess.perSecond, "inProcessCPUMicrosecondsPerTask": inProcess.cpuMicroseconds,
+                "realTasksPerSecond": real.perSecond, "realCPUMicrosecondsPerTask": real.cpuMicroseconds,
+                "bareSpawnsPerSecond": bare.perSecond, "bareCPUMicrosecondsPerSpawn": bare.cpuMicroseconds,
+            ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
-            print("path                                   tasks/s")
-            print("master+agents, in-process executor   \(Int(inProcess).formatted())   (\(inProcessTasks) tasks)")
-            print("master+agents, real /bin/true         \(Int(real).formatted())   (\(processTasks) tasks)")
-            print("bare posix_spawn+waitpid loop         \(Int(bare).formatted())   (\(processTasks) spawns)")
+            print("path                                    per second   CPU per task (user+sys, with children)")
+            print("master+agents, in-process executor   \(inProcess.row)   (\(inProcessTasks) tasks)")
+            print("master+agents, real /bin/true         \(real.row)   (\(processTasks) tasks)")
+            print("bare posix_spawn+waitpid loop         \(bare.row)   (\(processTasks) spawns)")
         }
+    }
+
+    /// A phase's rate and the CPU it cost per task, the repeatable figure on a shared machine.
+    struct Figures {
+        var perSecond: Double
+        var cpuMicroseconds: Double
+        var row: String {
+            "\(Int(perSecond).formatted().padding(toLength: 10, withPad: " ", startingAt: 0))   \(Int(cpuMicroseconds)) µs"
+        }
+    }
+
+    /// Runs `phase` (which returns its elapsed time) and adds the CPU time this process and its
+    /// reaped children spent meanwhile.
+    private func measure(tasks: Int, _ phase: () async throws -> Duration) async throws -> Figures {
+        let before = cpuSeconds()
+        let elapsed = try await phase()
+        let cpu = cpuSeconds() - before
+        return Figures(perSecond: Double(tasks) / elapsed.seconds, cpuMicroseconds: cpu / Double(tasks) * 1e6)
+    }
+
+    /// User and system time of this process and its reaped children, in seconds.
+    private func cpuSeconds() -> Double {
+        var total = 0.0
+        for who in [RUSAGE_SELF, RUSAGE_CHILDREN].map({ Int32($0.rawValue) }) {
+            var usage = rusage()
+            getrusage(who, &usage)
+            for time in [usage.ru_utime, usage.ru_stime] { total += Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        }
+        return total
     }
 
     enum ExecutorKind { case inProcess, real }
 
     /// Launches `tasks` tasks as fast as offers allow and times until all finished.
-    private func throughput(tasks: Int, executor: ExecutorKind) async throws -> Double {
+    private func throughput(tasks: Int, executor: ExecutorKind) async throws -> Duration {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("roost-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: work) }
         let cluster = LocalCluster(configuration: .init(
@@ -74,12 +107,11 @@ struct RuntimeBenchmark: AsyncParsableCommand {
                 group.cancelAll()
             }
         }
-        let seconds = start.duration(to: clock.now).seconds
-        return Double(tasks) / seconds
+        return start.duration(to: clock.now)
     }
 
     /// posix_spawn + waitpid of /bin/true, `count` times: the machine's bare process rate.
-    private func bareSpawnRate(count: Int) -> Double {
+    private func bareSpawnLoop(count: Int) -> Duration {
         let clock = ContinuousClock()
         let start = clock.now
         let path = "/bin/true"
@@ -91,7 +123,7 @@ struct RuntimeBenchmark: AsyncParsableCommand {
             var status: Int32 = 0
             _ = waitpid(pid, &status, 0)
         }
-        return Double(count) / start.duration(to: clock.now).seconds
+        return start.duration(to: clock.now)
     }
 }
 
@@ -121,6 +153,7 @@ actor FloodScheduler: Scheduler {
     private let total: Int
     private let template: TaskInfo
     private var launched = 0
+    private var suppressed = false
     private var finished = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
@@ -142,6 +175,11 @@ actor FloodScheduler: Scheduler {
                 launched += 1
             }
             try await driver.launch(tasks, on: offer, filters: Filters(refuse: .zero))
+        }
+        // As a well-behaved framework does: no more offers once there is nothing to launch.
+        if launched == total, !suppressed {
+            suppressed = true
+            try await driver.suppress()
         }
     }
 
