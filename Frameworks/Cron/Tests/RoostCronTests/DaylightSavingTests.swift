@@ -74,6 +74,19 @@ struct DaylightSavingTests {
             == ["2026-10-04T03:00:00+11:00", "2026-10-05T02:30:00+11:00"])
     }
 
+    @Test func changesAtMidnightAndHalfHourChanges() throws {
+        // America/Santiago: 2026-09-06 00:00 -04 → 01:00 -03, so midnight does not exist that day.
+        #expect(try fires("@daily", zone: "America/Santiago", from: "2026-09-04T12:00:00-04:00", count: 3)
+            == ["2026-09-05T00:00:00-04:00", "2026-09-06T01:00:00-03:00", "2026-09-07T00:00:00-03:00"])
+        // Australia/Lord_Howe: 2026-04-05 02:00 +11 → 01:30 +10:30 repeats half an hour.
+        #expect(try fires("*/15 * * * *", zone: "Australia/Lord_Howe", from: "2026-04-05T01:20:00+11:00", count: 5) == [
+            "2026-04-05T01:30:00+11:00", "2026-04-05T01:45:00+11:00", "2026-04-05T01:30:00+10:30",
+            "2026-04-05T01:45:00+10:30", "2026-04-05T02:00:00+10:30",
+        ])
+        #expect(try fires("45 1 * * *", zone: "Australia/Lord_Howe", from: "2026-04-05T00:00:00+11:00", count: 2)
+            == ["2026-04-05T01:45:00+11:00", "2026-04-06T01:45:00+10:30"])
+    }
+
     @Test func unaffectedTimesAndZonesWithoutDaylightSaving() throws {
         #expect(try fires("0 9 * * MON-FRI", zone: "Europe/Berlin", from: "2026-03-27T10:00:00+01:00", count: 2)
             == ["2026-03-30T09:00:00+02:00", "2026-03-31T09:00:00+02:00"])
