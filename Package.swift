@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "RoostCoordination", targets: ["RoostCoordination"]),
         .library(name: "RoostCluster", targets: ["RoostCluster"]),
         .library(name: "RoostTesting", targets: ["RoostTesting"]),
+        .library(name: "RoostCron", targets: ["RoostCron"]),
         .executable(name: "roost", targets: ["roost"]),
         .executable(name: "roost-bench", targets: ["roost-bench"]),
     ],
@@ -67,6 +68,8 @@ let package = Package(
             dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCoordination", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming
         ),
+        // The cron framework: schedule expressions and the scheduler that launches batch runs.
+        .target(name: "RoostCron", path: "Frameworks/Cron/Sources/RoostCron", swiftSettings: upcoming),
         // What framework and plugin authors use in their own tests: conformance suites, simulation.
         .target(name: "RoostTesting", dependencies: ["RoostCore", "RoostAllocators"], swiftSettings: upcoming),
         .executableTarget(
@@ -81,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "roost",
             dependencies: [
-                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster",
+                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostCron",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -100,6 +103,12 @@ let package = Package(
         .testTarget(
             name: "RoostAllocatorsTests",
             dependencies: ["RoostCore", "RoostAllocators", "RoostTesting"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "RoostCronTests",
+            dependencies: ["RoostCron", "RoostTesting"],
+            path: "Frameworks/Cron/Tests/RoostCronTests",
             swiftSettings: upcoming
         ),
         .testTarget(
