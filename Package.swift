@@ -111,6 +111,7 @@ let package = Package(
             path: "Frameworks/Cron/Tests/RoostCronTests",
             swiftSettings: upcoming
         ),
+        .testTarget(name: "RoostTestingTests", dependencies: ["RoostCore", "RoostTesting"], swiftSettings: upcoming),
         .testTarget(
             name: "RoostCoreTests",
             dependencies: ["RoostCore", "RoostTesting", "StateStoreCrashWriter"],
