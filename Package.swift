@@ -71,11 +71,17 @@ let package = Package(
         // The cron framework: schedule expressions and the scheduler that launches batch runs.
         .target(name: "RoostCron", path: "Frameworks/Cron/Sources/RoostCron", swiftSettings: upcoming),
         // What framework and plugin authors use in their own tests: conformance suites, simulation.
-        .target(name: "RoostTesting", dependencies: ["RoostCore", "RoostAllocators"], swiftSettings: upcoming),
+        .target(
+            name: "RoostTesting",
+            dependencies: ["RoostCore", "RoostAllocators", "RoostMaster",
+                .product(name: "DequeModule", package: "swift-collections"), .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "roost-bench",
             dependencies: [
-                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster",
+                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -105,40 +105,20 @@ public actor InProcessSchedulerDriver: SchedulerDriver {
     }
 
     private func dispatch(_ event: SchedulerEvent.Kind, to scheduler: some Scheduler) async throws {
+        var isFirstSubscription = false
         switch event {
-        case .subscribed(let id, let master, _):
+        case .subscribed(let id, _, _):
             framework.id = id
-            if subscribedOnce {
-                try await scheduler.reregistered(self, master: master)
-                try? await send(.reconcile(tasks: []))
-            } else {
-                subscribedOnce = true
-                try await scheduler.registered(self, frameworkID: id, master: master)
-            }
-        case .offers(let offers):
-            try await scheduler.resourceOffers(self, offers: offers)
-        case .rescind(let offerID):
-            try await scheduler.offerRescinded(self, offerID: offerID)
-        case .update(let status):
-            try await scheduler.statusUpdate(self, status: status)
-            try? await acknowledge(status)
-        case .message(let agentID, let executorID, let data):
-            try await scheduler.frameworkMessage(self, agentID: agentID, executorID: executorID, data: data)
-        case .failure(let agentID, let executorID, let status):
-            if let executorID, let agentID {
-                try await scheduler.executorLost(self, executorID: executorID, agentID: agentID, status: status)
-            } else if let agentID {
-                try await scheduler.agentLost(self, agentID: agentID)
-            }
-        case .error(let message):
+            isFirstSubscription = !subscribedOnce
+            subscribedOnce = true
+        case .error:
             stopped = true
             connection = nil
-            await scheduler.error(self, message: message)
-            throw SchedulerDriverError(.failedOver, message)
         case .callRejected(let call, let message):
             logger.warning("master rejected \(call): \(message)")
-        case .heartbeat:
+        default:
             break
         }
+        try await scheduler.receive(event, from: self, isFirstSubscription: isFirstSubscription)
     }
 }

@@ -65,4 +65,10 @@ extension MasterState {
             master: master, policy: engine.policyName, frameworks: frameworkList, agents: agentList,
             offers: offers.values.map(\.offer).sorted { $0.id < $1.id })
     }
+
+    /// Why `framework` gets what it gets, or does not get more, as the allocation engine and
+    /// its policy explain it (see `AllocationEngine.explain(_:)`); empty for an unknown framework.
+    public func explain(_ framework: FrameworkID) -> [AllocationExplanation] {
+        engine.explain(framework)
+    }
 }
