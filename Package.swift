@@ -116,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RoostBatchTests",
-            dependencies: ["RoostBatch", "RoostCore", "RoostCluster", "RoostTesting"],
+            dependencies: ["RoostBatch", "RoostCore", "RoostCluster", "RoostMaster", "RoostAgent", "RoostTesting"],
             path: "Frameworks/Batch/Tests/RoostBatchTests",
             swiftSettings: upcoming
         ),

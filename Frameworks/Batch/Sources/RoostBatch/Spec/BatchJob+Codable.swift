@@ -99,9 +99,9 @@ extension BatchJob {
             case .json: job = try JSONDecoder().decode(BatchJob.self, from: Data(text.utf8))
             case .yaml: job = try YAMLDecoder().decode(BatchJob.self, from: text)
             }
-        } catch let error as BatchSpecError {
-            throw error
         } catch {
+            // Yams wraps errors thrown while decoding in a DecodingError; ours name the field.
+            if let specError = specError(in: error) { throw specError }
             throw BatchSpecError(.unreadable, "the job spec is not valid \(format == .json ? "JSON" : "YAML"): \(syntaxProblem(error))")
         }
         try job.validate()
@@ -123,6 +123,14 @@ extension BatchJob {
             throw BatchSpecError(.unreadable, "the job file \(path) is not UTF-8 text")
         }
         self = try Self.decode(text, format: path.lowercased().hasSuffix(".json") ? .json : .yaml)
+    }
+
+    private static func specError(in error: any Error) -> BatchSpecError? {
+        if let specError = error as? BatchSpecError { return specError }
+        if case DecodingError.dataCorrupted(let context) = error, let underlying = context.underlyingError {
+            return specError(in: underlying)
+        }
+        return nil
     }
 
     private static func syntaxProblem(_ error: any Error) -> String {
