@@ -163,6 +163,10 @@ func update(_ task: TaskID, _ state: TaskState, exitCode: Int32? = nil, reason: 
         try await second.resourceOffers(driver, offers: [offer("o2")])
         #expect(driver.launches.count == 1, "only the lost one is replaced")
         #expect(!launched.contains(driver.launches[0].id))
+        // The task reported lost turns up running after all: it must not run beside its replacement.
+        try await second.statusUpdate(driver, status: update(launched[1], .running))
+        #expect(driver.kills == [launched[1]])
+        #expect(await second.status(of: "moved")?.active == 2, "the replacement and the running one")
     }
 
     @Test func scalingToZeroPausesAndStopsTasksUncounted() async throws {

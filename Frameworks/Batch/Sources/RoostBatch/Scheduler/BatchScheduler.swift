@@ -110,7 +110,12 @@ public actor BatchScheduler: Scheduler {
         }
         let runID = String(UUID().uuidString.lowercased().filter(\.isHexDigit).prefix(5))
         jobs[job.name] = JobRun(spec: job, runID: runID, now: configuration.time.now)
-        try await persist(job.name)
+        do {
+            try await persist(job.name)
+        } catch {
+            jobs[job.name] = nil
+            throw error
+        }
         configuration.logger.info("submitted job \(job.name): \(job.completions) completions, parallelism \(job.parallelism)")
         await changed(workAdded: true)
     }
@@ -220,6 +225,13 @@ public actor BatchScheduler: Scheduler {
                 configuration.logger.notice("killing task \(status.taskID): no job owns it")
                 try? await driver.kill(status.taskID, agentID: status.agentID)
             }
+            return
+        }
+        if run.hasEnded(status.taskID), !status.state.isTerminal, status.state != .unknown {
+            // Its record says it ended (its launch raced a kill, or it came back after being
+            // reported lost and was replaced): it must not run beside its replacement.
+            configuration.logger.notice("killing task \(status.taskID): reported \(status.state) after it was recorded as ended")
+            try? await driver.kill(status.taskID, agentID: status.agentID)
             return
         }
         let before = run

@@ -116,6 +116,9 @@ struct JobRun: Hashable, Sendable, Codable {
     /// Whether the job has a task with this ID.
     func owns(_ taskID: TaskID) -> Bool { status.tasks.contains { $0.taskID == taskID } }
 
+    /// Whether the task is recorded as ended.
+    func hasEnded(_ taskID: TaskID) -> Bool { status.tasks.contains { $0.taskID == taskID && !$0.isActive } }
+
     /// Applies a status update; returns the tasks to kill (when the update ended the job).
     /// An update for a task already ended is a duplicate (resent, or a reconciliation answer)
     /// and changes nothing.
