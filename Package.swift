@@ -116,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RoostBatchTests",
-            dependencies: ["RoostBatch", "RoostCore", "RoostCluster", "RoostMaster", "RoostAgent", "RoostTesting"],
+            dependencies: ["RoostBatch", "RoostCore", "RoostCluster", "RoostMaster", "RoostAgent", "RoostTesting", .product(name: "Logging", package: "swift-log")],
             path: "Frameworks/Batch/Tests/RoostBatchTests",
             swiftSettings: upcoming
         ),

@@ -1,3 +1,4 @@
+import Logging
 import RoostBatch
 import RoostCore
 import RoostTesting
@@ -72,7 +73,9 @@ func update(_ task: TaskID, _ state: TaskState, exitCode: Int32? = nil, reason: 
     let master = MasterInfo(id: "m", hostname: "localhost")
 
     func scheduler(_ store: any StateStore = InMemoryStateStore()) async throws -> BatchScheduler {
-        try await BatchScheduler(configuration: .init(store: store, declineFilter: .seconds(7)))
+        var logger = Logger(label: "roost.batch.test")
+        logger.logLevel = .warning
+        return try await BatchScheduler(configuration: .init(store: store, declineFilter: .seconds(7), logger: logger))
     }
 
     @Test func suppressesWithNothingToRunAndDeclinesWithItsFilter() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RoostAgent
 import RoostBatch
 import RoostCluster
@@ -132,8 +133,10 @@ extension LocalCluster.Running {
 
     /// A batch scheduler for this cluster (sandbox paths absolute), with its store and time.
     func batchScheduler(store: any StateStore = InMemoryStateStore(), time: BatchTime = .system) async throws -> BatchScheduler {
-        try await BatchScheduler(configuration: .init(
-            store: store, time: time, declineFilter: .seconds(1), agentWorkDirectories: await agentDirectories()))
+        var logger = Logger(label: "roost.batch.test")
+        logger.logLevel = .warning
+        return try await BatchScheduler(configuration: .init(
+            store: store, time: time, declineFilter: .seconds(1), agentWorkDirectories: await agentDirectories(), logger: logger))
     }
 
     /// Runs `scheduler` (through a ``Recorder``) with its timers while `body` runs, then stops
