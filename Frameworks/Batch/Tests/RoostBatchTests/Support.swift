@@ -105,9 +105,11 @@ struct TestCluster {
     /// Runs `body` on a started cluster; every process is stopped when it returns.
     func run<T: Sendable>(_ body: @Sendable (LocalCluster.Running) async throws -> T) async throws -> T {
         let work = try temporaryFolder("cluster")
+        var logger = Logger(label: "roost.local.test")
+        logger.logLevel = .warning
         let cluster = LocalCluster(configuration: .init(
             agents: agents, agentResources: agentResources, agentAttributes: attributes,
-            workDirectory: work, statusUpdateRetry: .milliseconds(200)))
+            workDirectory: work, statusUpdateRetry: .milliseconds(200), logger: logger))
         return try await cluster.run(body)
     }
 }
