@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "RoostCluster", targets: ["RoostCluster"]),
         .library(name: "RoostTesting", targets: ["RoostTesting"]),
         .library(name: "RoostCron", targets: ["RoostCron"]),
+        .library(name: "RoostBatch", targets: ["RoostBatch"]),
         .executable(name: "roost", targets: ["roost"]),
         .executable(name: "roost-bench", targets: ["roost-bench"]),
     ],
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
@@ -70,6 +72,13 @@ let package = Package(
         ),
         // The cron framework: schedule expressions and the scheduler that launches batch runs.
         .target(name: "RoostCron", path: "Frameworks/Cron/Sources/RoostCron", swiftSettings: upcoming),
+        // The batch framework: job specs, the scheduler that runs them to completion, job status.
+        .target(
+            name: "RoostBatch",
+            dependencies: ["RoostCore", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            path: "Frameworks/Batch/Sources/RoostBatch",
+            swiftSettings: upcoming
+        ),
         // What framework and plugin authors use in their own tests: conformance suites, simulation.
         .target(
             name: "RoostTesting",
@@ -90,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "roost",
             dependencies: [
-                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostCron",
+                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostCron", "RoostBatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -109,6 +118,12 @@ let package = Package(
         .testTarget(
             name: "RoostAllocatorsTests",
             dependencies: ["RoostCore", "RoostAllocators", "RoostTesting"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "RoostBatchTests",
+            dependencies: ["RoostBatch", "RoostCore", "RoostCluster", "RoostMaster", "RoostAgent", "RoostTesting", .product(name: "Logging", package: "swift-log")],
+            path: "Frameworks/Batch/Tests/RoostBatchTests",
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RoostBatch
 import RoostCluster
 import RoostCore
 import RoostMaster
@@ -9,10 +10,12 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the embedded cluster with three small frameworks on real processes (about 20-30 s).",
         discussion: """
-            A batch framework runs 30 short jobs, a flaky one retries tasks that fail on their \
-            first attempt, and a service keeps two long-running processes up, all sharing the \
-            agents by DRF. A progress line shows each framework's tasks and dominant share; a \
-            summary table ends the run. Exits 0 when every framework met its goal.
+            Two batch frameworks (the sample BatchScheduler) run jobs to completion: one job of \
+            30 short tasks, 8 at a time, and an indexed job whose shards 0, 3 and 6 fail on their \
+            first attempt and are retried after a back-off. A service keeps two long-running \
+            processes up. All share the agents by DRF. A progress line shows each framework's \
+            tasks and dominant share; a summary table ends the run. Exits 0 when every framework \
+            met its goal.
             """
     )
 
@@ -24,22 +27,23 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let logger = options.bootstrapLogging()
         let cluster = LocalCluster(configuration: try options.configuration(logger: logger))
-        let frameworks = Self.frameworks()
         let started = ContinuousClock.now
-        let metAll = try await cluster.run { running in
+        let (parts, metAll) = try await cluster.run { running in
             say("Roost demo: a master and \(running.agents.count) agents in this process, tasks as real processes")
             say("sandboxes: \(running.workDirectory)\n")
-            let drivers = frameworks.map { running.driver(for: FrameworkInfo(name: $0.name)) }
-            return try await withThrowingTaskGroup(of: Void.self) { group in
-                for (framework, driver) in zip(frameworks, drivers) {
-                    group.addTask { try await driver.run(framework) }
+            let parts = try await Self.parts(running)
+            var drivers: [InProcessSchedulerDriver] = []
+            for part in parts { drivers.append(running.driver(for: await part.frameworkInfo)) }
+            let met = try await withThrowingTaskGroup(of: Void.self) { group in
+                for (part, driver) in zip(parts, drivers) {
+                    group.addTask { try await part.run(driver) }
                 }
                 var met = false
                 while ContinuousClock.now - started < .seconds(timeout) {
                     try await Task.sleep(for: .seconds(1))
-                    await Self.progress(frameworks, master: running.master, elapsed: ContinuousClock.now - started)
+                    await Self.progress(parts, master: running.master, elapsed: ContinuousClock.now - started)
                     var all = true
-                    for framework in frameworks where !(await framework.goalMet) { all = false }
+                    for part in parts where !(await part.goalMet) { all = false }
                     if all {
                         met = true
                         break
@@ -49,9 +53,10 @@ struct Demo: AsyncParsableCommand {
                 group.cancelAll()
                 return met
             }
+            return (parts, met)
         }
         say()
-        await Self.summary(frameworks, elapsed: ContinuousClock.now - started)
+        await Self.summary(parts, elapsed: ContinuousClock.now - started)
         if !metAll {
             say("\nnot every framework met its goal within \(timeout) s")
             throw ExitCode(1)
@@ -59,47 +64,44 @@ struct Demo: AsyncParsableCommand {
         say("\nevery framework met its goal")
     }
 
-    static func frameworks() -> [DemoFramework] {
-        let batch = (0..<30).map { index in
-            TaskInfo(id: TaskID("job-\(index)"), resources: "cpus:0.2;mem:32",
-                     command: .shell("sleep 4; echo \"job \(index) done on attempt $ROOST_ATTEMPT\""))
-        }
-        let flaky = (0..<8).map { index in
-            TaskInfo(id: TaskID("flaky-\(index)"), resources: "cpus:0.2;mem:32",
-                     command: .shell("if [ \(index % 3) -eq 0 ] && [ \"$ROOST_ATTEMPT\" -lt 2 ]; then echo 'failing on purpose' >&2; exit 1; fi; sleep 2; echo ok"))
-        }
+    /// The demo's frameworks: two batch schedulers (one job each) and a small service.
+    static func parts(_ running: LocalCluster.Running) async throws -> [any DemoPart] {
+        let directories = await running.agentDirectories()
+        let batch = BatchJob(
+            name: "batch", command: .shell("sleep 4; echo \"task $ROOST_TASK_ID done\""), resources: "cpus:0.2;mem:32",
+            completions: 30, parallelism: 8)
+        let flaky = BatchJob(
+            name: "flaky",
+            command: .shell("if [ $((ROOST_JOB_INDEX % 3)) -eq 0 ] && [ \"$ROOST_JOB_ATTEMPT\" -lt 2 ]; then echo 'failing on purpose' >&2; exit 1; fi; sleep 2; echo ok"),
+            resources: "cpus:0.2;mem:32", completions: 8, parallelism: 4, completionMode: .indexed,
+            backoffLimit: 6, backoff: .seconds(1), maxBackoff: .seconds(4))
         let service = (0..<2).map { index in
             TaskInfo(id: TaskID("web-\(index)"), resources: "cpus:0.2;mem:64", command: .shell("exec sleep 3600"), killGracePeriod: .seconds(1))
         }
         return [
-            DemoFramework(name: "batch", goal: .finishAll, tasks: batch),
-            DemoFramework(name: "flaky", goal: .finishAll, tasks: flaky),
-            DemoFramework(name: "service", goal: .keepRunning, tasks: service),
+            try await BatchDemoPart(job: batch, agentWorkDirectories: directories),
+            try await BatchDemoPart(job: flaky, agentWorkDirectories: directories),
+            DemoFramework(name: "service", tasks: service),
         ]
     }
 
-    static func progress(_ frameworks: [DemoFramework], master: Master, elapsed: Duration) async {
+    static func progress(_ parts: [any DemoPart], master: Master, elapsed: Duration) async {
         let shares = Dictionary((await master.snapshot()?.frameworks ?? []).map { ($0.info.name, $0.dominantShare) }, uniquingKeysWith: { first, _ in first })
-        var parts: [String] = []
-        for framework in frameworks {
-            let share = String(format: "%.2f", shares[framework.name] ?? 0)
-            switch framework.goal {
-            case .finishAll:
-                parts.append("\(framework.name) \(await framework.finished)/\(framework.total) done, \(await framework.running) running, \(await framework.retries) retried, share \(share)")
-            case .keepRunning:
-                parts.append("\(framework.name) \(await framework.running)/\(framework.total) up, share \(share)")
-            }
+        var line: [String] = []
+        for part in parts {
+            line.append("\(part.name) \(await part.progress), share \(String(format: "%.2f", shares[part.name] ?? 0))")
         }
-        say(String(format: "%5.1fs  ", elapsed.seconds) + parts.joined(separator: " | "))
+        say(String(format: "%5.1fs  ", elapsed.seconds) + line.joined(separator: " | "))
     }
 
-    static func summary(_ frameworks: [DemoFramework], elapsed: Duration) async {
+    static func summary(_ parts: [any DemoPart], elapsed: Duration) async {
         let header = ["framework", "tasks", "launched", "finished", "failed", "killed", "goal", "met"]
         var rows: [[String]] = []
-        for framework in frameworks {
+        for part in parts {
+            let counts = await part.counts
             rows.append([
-                framework.name, "\(framework.total)", "\(await framework.launched)", "\(await framework.finished)",
-                "\(await framework.failed)", "\(await framework.killed)", framework.goal.description, await framework.goalMet ? "yes" : "NO",
+                part.name, "\(counts.tasks)", "\(counts.launched)", "\(counts.finished)", "\(counts.failed)", "\(counts.killed)",
+                part.goal, await part.goalMet ? "yes" : "NO",
             ])
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }

@@ -1,0 +1,95 @@
+import FoundationEssentials
+public import RoostCore
+import Synchronization
+
+/// Where the batch scheduler's time comes from: the time it stamps on job status (start and
+/// completion times, the task history) and the clock its timers (retry back-off, active
+/// deadlines, TTLs) sleep on.
+///
+/// Times are wall-clock ``Timestamp``s, so a scheduler that takes over after a failover reads
+/// the deadlines its predecessor stored. Production uses ``system``; tests hand in a manual
+/// clock and move time by hand:
+///
+/// ```swift
+/// let clock = ManualClock()
+/// let time = BatchTime(clock, origin: clock.now, at: Timestamp(secondsSinceEpoch: 1_000_000))
+/// ```
+public struct BatchTime: Sendable {
+    private let current: @Sendable () -> Timestamp
+    private let sleeper: @Sendable (Timestamp) async throws -> Void
+
+    /// Time on `clock`, where `origin` is the wall-clock moment `timestamp`.
+    ///
+    /// Two schedulers built with the same clock, origin and timestamp agree on the time (what a
+    /// failover test needs).
+    public init<C: Clock>(_ clock: C, origin: C.Instant, at timestamp: Timestamp) where C.Duration == Duration {
+        current = { timestamp.advanced(by: origin.duration(to: clock.now)) }
+        sleeper = { target in
+            let wait = Duration.milliseconds(Int64(((target.secondsSinceEpoch - timestamp.secondsSinceEpoch) * 1000).rounded(.up)))
+            try await clock.sleep(until: origin.advanced(by: wait), tolerance: nil)
+        }
+    }
+
+    /// The machine's time: the wall clock now, then measured on `ContinuousClock` so a change
+    /// of the system time does not move timers.
+    public static var system: BatchTime {
+        let wall = Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)
+        let clock = ContinuousClock()
+        return BatchTime(clock, origin: clock.now, at: wall)
+    }
+
+    /// The current time.
+    public var now: Timestamp { current() }
+
+    /// Sleeps until `timestamp` (returns at once if it has passed).
+    /// - Throws: `CancellationError` when the task is cancelled.
+    public func sleep(until timestamp: Timestamp) async throws { try await sleeper(timestamp) }
+}
+
+/// Wakes one waiting task early; a ring with nobody waiting is remembered for the next wait.
+/// (The same small tool as the master's: the timer loop sleeps until its next deadline or
+/// until something changes the deadlines.)
+final class Doorbell: Sendable {
+    private struct State {
+        var rung = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    /// Wakes the waiter, or the next one to wait.
+    func ring() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.rung = true
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    /// Returns when rung (at once if rung while nobody waited) or when the task is cancelled.
+    func wait() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.rung || Task.isCancelled {
+                        state.rung = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+    }
+}
