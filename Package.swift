@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "RoostCoordination", targets: ["RoostCoordination"]),
         .library(name: "RoostCluster", targets: ["RoostCluster"]),
         .library(name: "RoostTesting", targets: ["RoostTesting"]),
+        .library(name: "ZooKeeperNIO", targets: ["ZooKeeperNIO"]),
+        .library(name: "ZooKeeperTesting", targets: ["ZooKeeperTesting"]),
         .executable(name: "roost", targets: ["roost"]),
         .executable(name: "roost-bench", targets: ["roost-bench"]),
     ],
@@ -26,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -67,12 +70,24 @@ let package = Package(
             dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCoordination", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming
         ),
+        // A ZooKeeper client on SwiftNIO (the jute wire protocol), usable without the rest of Roost.
+        .target(
+            name: "ZooKeeperNIO",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        // Starts real ZooKeeper servers (standalone or an ensemble) on loopback for tests.
+        .target(name: "ZooKeeperTesting", swiftSettings: upcoming),
         // What framework and plugin authors use in their own tests: conformance suites, simulation.
         .target(name: "RoostTesting", dependencies: ["RoostCore", "RoostAllocators"], swiftSettings: upcoming),
         .executableTarget(
             name: "roost-bench",
             dependencies: [
-                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster",
+                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "ZooKeeperNIO", "ZooKeeperTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -100,6 +115,11 @@ let package = Package(
         .testTarget(
             name: "RoostAllocatorsTests",
             dependencies: ["RoostCore", "RoostAllocators", "RoostTesting"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "ZooKeeperNIOTests",
+            dependencies: ["ZooKeeperNIO", "ZooKeeperTesting", "RoostTesting"],
             swiftSettings: upcoming
         ),
         .testTarget(
