@@ -101,6 +101,9 @@ public struct ZooKeeperError: Error, Hashable, Sendable, CustomStringConvertible
 }
 
 extension ZooKeeperError.Code {
+    /// Internal: the connection closed before the request was written, so it can be sent on the next one.
+    static let notSent = ZooKeeperError.Code(rawValue: .min)
+
     /// Words for the message of an error carrying this code.
     var explanation: String {
         switch self {

@@ -56,6 +56,7 @@ public final class ZooKeeperEnsemble: Sendable {
     }
 
     /// Starts an ensemble, runs `body` with it, and stops it whatever `body` does.
+    @discardableResult
     public static func withEnsemble<Result>(
         size: Int = 3, tickTime: Int = 200, _ body: (ZooKeeperEnsemble) async throws -> Result
     ) async throws -> Result {

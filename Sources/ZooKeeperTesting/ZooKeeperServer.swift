@@ -73,6 +73,7 @@ public final class ZooKeeperServer: Sendable {
     }
 
     /// Starts a standalone server, runs `body` with it, and stops it whatever `body` does.
+    @discardableResult
     public static func withServer<Result>(tickTime: Int = 200, _ body: (ZooKeeperServer) async throws -> Result) async throws -> Result {
         let server = try await start(tickTime: tickTime)
         do {

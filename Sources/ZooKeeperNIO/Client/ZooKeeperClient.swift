@@ -43,6 +43,7 @@ public final class ZooKeeperClient: Sendable {
     }
 
     /// Connects, runs `body` with the client, and closes the client whatever `body` does.
+    @discardableResult
     public static func withClient<Result: Sendable>(
         configuration: Configuration, _ body: (ZooKeeperClient) async throws -> Result
     ) async throws -> Result {
@@ -83,9 +84,17 @@ public final class ZooKeeperClient: Sendable {
     // MARK: Sending
 
     /// Sends `request` on the current (or next) connection and waits for its reply.
+    /// A request that never left because its connection closed first goes on the next connection.
     func submit(_ request: Request, watch: PendingWatch? = nil) async throws -> Reply {
-        let connection = try await session.connection()
-        return try await send(request, on: connection, watch: watch)
+        while true {
+            let connection = try await session.connection()
+            do {
+                return try await send(request, on: connection, watch: watch)
+            } catch let error as ZooKeeperError where error.code == .notSent {
+                await session.connectionLost(connection)
+                continue
+            }
+        }
     }
 
     private func send(_ request: Request, on connection: Connection, watch: PendingWatch?) async throws -> Reply {

@@ -175,7 +175,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Sends a request: called on the event loop.
     func send(_ request: OutboundRequest) {
         guard state == .ready, let context else {
-            request.slot.resume(.failure(ZooKeeperError(.connectionLoss, "not connected")))
+            request.slot.resume(.failure(ZooKeeperError(.notSent, "connection closed before the request was sent")))
             return
         }
         let xid = nextXid

@@ -158,7 +158,10 @@ final class Session: Sendable {
             }) else { return }
             let server = servers[index % servers.count]
             index += 1
-            let perServer = max(negotiatedTimeout / servers.count, .milliseconds(500))
+            // The Java client gives each attempt the session timeout divided by the number of servers;
+            // a third of that leaves time for more tries before the session expires when a server
+            // accepts the TCP connection but swallows the handshake (as one does while starting up).
+            let perServer = max(negotiatedTimeout / (3 * servers.count), .milliseconds(500))
             do {
                 let connection = try await Connection.open(
                     to: server, request: request, watches: watches, zxid: zxid, group: configuration.eventLoopGroup,
@@ -207,6 +210,13 @@ final class Session: Sendable {
         }
         for observer in observers { observer.yield(event) }
         return true
+    }
+
+    /// Called by a request that found `connection` closed: waits for the close to complete and
+    /// makes sure the connection is no longer current, so the next request waits for a new one.
+    func connectionLost(_ connection: Connection) async {
+        try? await connection.channel.closeFuture.get()
+        lost(connection)
     }
 
     private func lost(_ connection: Connection) {
