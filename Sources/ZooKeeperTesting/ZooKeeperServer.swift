@@ -19,6 +19,12 @@ public final class ZooKeeperServer: Sendable {
     public let directory: String
     /// The member's id in its ensemble, `nil` for a standalone server.
     public let memberID: Int?
+    /// The JVM's options (heap, collector, system properties).
+    public let javaOptions: [String]
+
+    /// The JVM options for tests: a small heap, the serial collector and only the quick JIT, so a
+    /// server starts fast and several fit on a small machine.
+    public static let testJavaOptions = ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]
     private let process = Mutex<ChildProcess?>(nil)
 
     /// The port clients connect to.
@@ -30,10 +36,11 @@ public final class ZooKeeperServer: Sendable {
     /// The path of the server's log (the JVM's output, warnings and errors).
     public var logPath: String { directory + "/server.log" }
 
-    init(configuration: ServerConfiguration, directory: String, memberID: Int?) throws {
+    init(configuration: ServerConfiguration, directory: String, memberID: Int?, javaOptions: [String] = testJavaOptions) throws {
         self.configuration = configuration
         self.directory = directory
         self.memberID = memberID
+        self.javaOptions = javaOptions
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         try configuration.render().write(toFile: directory + "/zoo.cfg", atomically: true, encoding: .utf8)
         if let memberID {
@@ -49,9 +56,11 @@ public final class ZooKeeperServer: Sendable {
     }
 
     /// Starts a standalone server on a free port and returns once it serves clients.
-    /// - Parameter tickTime: the server's tick in milliseconds (default 200).
+    /// - Parameters:
+    ///   - tickTime: the server's tick in milliseconds (default 200).
+    ///   - javaOptions: the JVM's options (default ``testJavaOptions``; a benchmark wants the full JIT).
     /// - Throws: ``ZooKeeperTestingError`` when ZooKeeper is not installed or the server does not come up.
-    public static func start(tickTime: Int = 200) async throws -> ZooKeeperServer {
+    public static func start(tickTime: Int = 200, javaOptions: [String] = testJavaOptions) async throws -> ZooKeeperServer {
         try ZooKeeperInstallation.check()
         var lastError: (any Error)?
         // A port found free can be taken by another process before the server binds it: try again.
@@ -59,7 +68,7 @@ public final class ZooKeeperServer: Sendable {
             let directory = try makeDirectory()
             var configuration = ServerConfiguration(clientPort: try freePorts(1)[0], dataDirectory: directory + "/data")
             configuration.tickTime = tickTime
-            let server = try ZooKeeperServer(configuration: configuration, directory: directory, memberID: nil)
+            let server = try ZooKeeperServer(configuration: configuration, directory: directory, memberID: nil, javaOptions: javaOptions)
             do {
                 try await server.restart()
                 return server
@@ -100,9 +109,9 @@ public final class ZooKeeperServer: Sendable {
             guard !(process?.isRunning ?? false) else { return }
             process = try ChildProcess(
                 executable: ZooKeeperInstallation.java,
-                arguments: [
-                    "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dzookeeper.admin.enableServer=false",
+                arguments: javaOptions + [
+                    "-Djava.net.preferIPv4Stack=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                    "-Dzookeeper.admin.enableServer=false",
                     "-cp", ZooKeeperInstallation.classPath, "org.apache.zookeeper.server.quorum.QuorumPeerMain", directory + "/zoo.cfg",
                 ],
                 logFile: logPath)

@@ -21,8 +21,9 @@ struct PendingWatch: Sendable {
 final class ZxidTracker: Sendable {
     private let value = Atomic<Int64>(0)
     var current: Int64 { value.load(ordering: .relaxed) }
+    /// Only the current connection's event loop calls this, so load-then-store keeps the maximum.
     func saw(_ zxid: Int64) {
-        if zxid > 0 { value.store(zxid, ordering: .relaxed) }
+        if zxid > value.load(ordering: .relaxed) { value.store(zxid, ordering: .relaxed) }
     }
 }
 
@@ -52,7 +53,6 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var pending = CircularBuffer<Pending>(initialCapacity: 64)
     private var nextXid: Int32 = 1
     private var context: ChannelHandlerContext?
-    private var flushScheduled = false
     private var lastReceived = NIODeadline.now()
     private var lastSent = NIODeadline.now()
     private var timer: Scheduled<Void>?
@@ -172,27 +172,24 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Sends a request: called on the event loop.
-    func send(_ request: OutboundRequest) {
+    /// Sends requests, in order, with one flush (one system call): called on the event loop.
+    func send(_ requests: [OutboundRequest]) {
         guard state == .ready, let context else {
-            request.slot.resume(.failure(ZooKeeperError(.notSent, "connection closed before the request was sent")))
+            for request in requests {
+                request.slot.resume(.failure(ZooKeeperError(.notSent, "connection closed before the request was sent")))
+            }
             return
         }
-        let xid = nextXid
-        nextXid = nextXid == .max ? 1 : nextXid + 1
-        var packet = request.packet
-        packet.setInteger(xid, at: Packet.xidIndex)
-        pending.append(Pending(xid: xid, shape: request.shape, slot: request.slot, watch: request.watch))
-        context.write(wrapOutboundOut(packet), promise: nil)
-        lastSent = .now()
-        // Requests sent in one turn of the event loop share one flush (one system call).
-        if !flushScheduled {
-            flushScheduled = true
-            context.eventLoop.assumeIsolated().execute {
-                self.flushScheduled = false
-                self.context?.flush()
-            }
+        for request in requests {
+            let xid = nextXid
+            nextXid = nextXid == .max ? 1 : nextXid + 1
+            var packet = request.packet
+            packet.setInteger(xid, at: Packet.xidIndex)
+            pending.append(Pending(xid: xid, shape: request.shape, slot: request.slot, watch: request.watch))
+            context.write(wrapOutboundOut(packet), promise: nil)
         }
+        context.flush()
+        lastSent = .now()
     }
 
     private func scheduleTimer(context: ChannelHandlerContext) {
@@ -238,11 +235,16 @@ final class ConnectionHandler: ChannelInboundHandler {
 }
 
 /// A live, handshaken connection, usable from any task.
+///
+/// Requests from any thread go into an outbox; the first one into an empty outbox schedules one
+/// event-loop task that sends everything queued by then with one flush, so many concurrent
+/// callers cost one wake-up and one system call, not one each.
 final class Connection: Sendable {
     let channel: any Channel
     let server: ServerAddress
     let response: ConnectResponse
     private let handler: NIOLoopBound<ConnectionHandler>
+    private let outbox = Mutex<(requests: [OutboundRequest], scheduled: Bool)>(([], false))
 
     init(channel: any Channel, server: ServerAddress, response: ConnectResponse, handler: NIOLoopBound<ConnectionHandler>) {
         self.channel = channel
@@ -252,11 +254,20 @@ final class Connection: Sendable {
     }
 
     func send(_ request: OutboundRequest) {
-        if channel.eventLoop.inEventLoop {
-            handler.value.send(request)
-        } else {
-            let handler = self.handler
-            channel.eventLoop.execute { handler.value.send(request) }
+        let schedule = outbox.withLock { outbox in
+            outbox.requests.append(request)
+            if outbox.scheduled { return false }
+            outbox.scheduled = true
+            return true
+        }
+        guard schedule else { return }
+        channel.eventLoop.execute { [self] in
+            let requests = outbox.withLock { outbox in
+                outbox.scheduled = false
+                defer { outbox.requests = [] }
+                return outbox.requests
+            }
+            handler.value.send(requests)
         }
     }
 
