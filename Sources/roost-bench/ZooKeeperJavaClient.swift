@@ -14,10 +14,12 @@ enum ZooKeeperJavaClient {
     import org.apache.zookeeper.*;
     import org.apache.zookeeper.data.Stat;
 
+    /// Runs the phases; arguments: connect string, prefix, sequential, pipelined, outstanding, data size, warm-up.
     public class ZkBench {
         static ZooKeeper zk;
         static byte[] data;
 
+        /// Connects, warms up, runs the four phases and prints one line per phase.
         public static void main(String[] args) throws Exception {
             String connect = args[0], prefix = args[1];
             int sequential = Integer.parseInt(args[2]), pipelined = Integer.parseInt(args[3]);
