@@ -7,8 +7,9 @@ import ZooKeeperTesting
 enum ZooKeeperJavaClient {
     /// Sequential phases use the synchronous API; pipelined phases the asynchronous API with a
     /// semaphore holding `outstanding` requests in flight, as Java applications pipeline.
-    /// Prints one line per phase: `phase seconds meanMicros p99Micros`.
+    /// Prints one line per phase: `phase seconds meanMicros p99Micros cpuSeconds`.
     static let source = #"""
+    import java.lang.management.ManagementFactory;
     import java.util.*;
     import java.util.concurrent.*;
     import org.apache.zookeeper.*;
@@ -43,6 +44,7 @@ enum ZooKeeperJavaClient {
 
         static void sequentialPhase(String name, boolean create, String base, int count) throws Exception {
             long[] latencies = new long[count];
+            long cpu = cpuNanos();
             long start = System.nanoTime();
             for (int i = 0; i < count; i++) {
                 long t0 = System.nanoTime();
@@ -50,7 +52,7 @@ enum ZooKeeperJavaClient {
                 else zk.getData(base + i, false, null);
                 latencies[i] = System.nanoTime() - t0;
             }
-            report(name, System.nanoTime() - start, latencies);
+            report(name, System.nanoTime() - start, cpuNanos() - cpu, latencies);
         }
 
         static void pipelinedPhase(String name, boolean create, String base, int count, int outstanding) throws Exception {
@@ -58,6 +60,7 @@ enum ZooKeeperJavaClient {
             Semaphore window = new Semaphore(outstanding);
             CountDownLatch done = new CountDownLatch(count);
             List<Integer> errors = Collections.synchronizedList(new ArrayList<>());
+            long cpu = cpuNanos();
             long start = System.nanoTime();
             for (int i = 0; i < count; i++) {
                 window.acquire();
@@ -81,31 +84,28 @@ enum ZooKeeperJavaClient {
             }
             done.await();
             if (!errors.isEmpty()) throw new RuntimeException(name + ": " + errors.size() + " errors, first " + errors.get(0));
-            report(name, System.nanoTime() - start, latencies);
+            report(name, System.nanoTime() - start, cpuNanos() - cpu, latencies);
         }
 
-        static void report(String name, long elapsed, long[] latencies) {
+        /// CPU time of the whole JVM (all threads), as the operating system counts it.
+        static long cpuNanos() {
+            return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        }
+
+        static void report(String name, long elapsed, long cpu, long[] latencies) {
             if (name == null) return;
             Arrays.sort(latencies);
             double mean = Arrays.stream(latencies).average().orElse(0) / 1000.0;
             double p99 = latencies[Math.min(latencies.length - 1, (int) Math.ceil(latencies.length * 0.99) - 1)] / 1000.0;
-            System.out.printf(Locale.ROOT, "%s %.6f %.1f %.1f%n", name, elapsed / 1e9, mean, p99);
+            System.out.printf(Locale.ROOT, "%s %.6f %.1f %.1f %.6f%n", name, elapsed / 1e9, mean, p99, cpu / 1e9);
         }
     }
     """#
 
-    /// One phase's figures as the Java program printed them.
-    struct Phase {
-        var name: String
-        var seconds: Double
-        var meanMicroseconds: Double
-        var p99Microseconds: Double
-    }
-
     /// Compiles and runs the program against `connectString`; returns its phases.
     static func run(
         connectString: String, prefix: String, sequential: Int, pipelined: Int, outstanding: Int, dataSize: Int, warmup: Int
-    ) throws -> [Phase] {
+    ) throws -> [ZooKeeperBenchmark.Phase] {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("roost-zk-java-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -120,8 +120,12 @@ enum ZooKeeperJavaClient {
         ])
         return output.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
-            guard fields.count == 4, let seconds = Double(fields[1]), let mean = Double(fields[2]), let p99 = Double(fields[3]) else { return nil }
-            return Phase(name: String(fields[0]), seconds: seconds, meanMicroseconds: mean, p99Microseconds: p99)
+            guard fields.count == 5, let seconds = Double(fields[1]), let mean = Double(fields[2]), let p99 = Double(fields[3]),
+                let cpu = Double(fields[4])
+            else { return nil }
+            let operations = fields[0].hasSuffix("sequential") ? sequential : pipelined
+            return ZooKeeperBenchmark.Phase(
+                name: String(fields[0]), operations: operations, seconds: seconds, meanMicroseconds: mean, p99Microseconds: p99, cpuSeconds: cpu)
         }
     }
 
