@@ -25,7 +25,8 @@ extension ZooKeeperTests {
 
                     #expect(client.sessionID == session)
                     #expect(try await pending.value.stat.ephemeralOwner == session)
-                    #expect(states.all == [.connected, .suspended, .reconnected])
+                    // The stream delivers events asynchronously: wait for the recorder to have them all.
+                    try await waitUntil("events .connected, .suspended, .reconnected recorded") { states.all == [.connected, .suspended, .reconnected] }
 
                     // The watch went back to the server with SetWatches and still fires.
                     try await ZooKeeperClient.withClient(configuration: configuration(server.connectString)) { writer in
@@ -68,7 +69,8 @@ extension ZooKeeperTests {
                 }
                 try await lonely.restart()
                 try await waitUntil("client saw the expiry") { client.state == .expired }
-                #expect(states.all == [.connected, .suspended, .expired])
+                // The stream delivers events asynchronously: wait for the recorder to have them all.
+                try await waitUntil("events .connected, .suspended, .expired recorded") { states.all == [.connected, .suspended, .expired] }
                 await expectError(.sessionExpired) { try await client.getData("/short-lived") }
                 await expectError(.sessionExpired) { try await watch.event }
                 try await client.close()
@@ -100,7 +102,8 @@ extension ZooKeeperTests {
                     let leader = try #require(try await client.exists("/leader"))
                     #expect(leader.ephemeralOwner == client.sessionID)
                     #expect(try await client.getData("/config").data == bytes("v2"))
-                    #expect(states.all == [.connected, .suspended, .reconnected])
+                    // The stream delivers events asynchronously: wait for the recorder to have them all.
+                    try await waitUntil("events .connected, .suspended, .reconnected recorded") { states.all == [.connected, .suspended, .reconnected] }
 
                     // The member comes back as a follower; the client keeps working throughout.
                     try await member.restart()
