@@ -154,12 +154,24 @@ public final class ZooKeeperServer: Sendable {
     /// for it to exit, keeping the data directory for ``restart()``.
     public func stopKeepingData(graceful: Bool = true) async {
         guard let process = process.withLock({ $0 }) else { return }
+        process.signal(SIGCONT)
         if graceful {
             await process.stop()
         } else {
             process.signal(SIGKILL)
             _ = await process.waitForExit(timeout: .seconds(30))
         }
+    }
+
+    /// Freezes the JVM (SIGSTOP): connections stay open but nothing answers, as with a hung server
+    /// or a network partition. ``resume()`` undoes it; ``stop()`` also ends a frozen server.
+    public func pause() {
+        process.withLock { $0?.signal(SIGSTOP) }
+    }
+
+    /// Lets a paused JVM run again (SIGCONT).
+    public func resume() {
+        process.withLock { $0?.signal(SIGCONT) }
     }
 
     /// Stops the JVM (SIGTERM, then SIGKILL after 5 s), waits for it to exit, and deletes the directory.

@@ -37,6 +37,39 @@ extension ZooKeeperTests {
             }
         }
 
+        /// Pings keep an idle session alive past its timeout.
+        @Test func idleSessionIsKeptAliveByPings() async throws {
+            try await ZooKeeperServer.withServer { server in
+                try await ZooKeeperClient.withClient(configuration: configuration(server.connectString, sessionTimeout: .seconds(2))) { client in
+                    let states = StateRecorder(client)
+                    try await client.create("/alive", mode: .ephemeral)
+                    // Idle for twice the session timeout: only pings cross the connection.
+                    try await Task.sleep(for: .seconds(4))
+                    #expect(try await client.exists("/alive")?.ephemeralOwner == client.sessionID)
+                    #expect(states.all == [.connected])
+                }
+            }
+        }
+
+        /// A server that stops answering (frozen, its TCP connections still open) is noticed after
+        /// two thirds of the session timeout in silence; the client then reconnects to the same session.
+        @Test func silentServerIsDetectedAndSessionResumed() async throws {
+            try await ZooKeeperServer.withServer { server in
+                try await ZooKeeperClient.withClient(configuration: configuration(server.connectString, sessionTimeout: .seconds(6))) { client in
+                    try await client.create("/still-here", mode: .ephemeral)
+                    let frozenAt = ContinuousClock.now
+                    server.pause()
+                    try await waitUntil("client noticed the silence") { client.state == .suspended }
+                    let silence = frozenAt.duration(to: .now)
+                    server.resume()
+                    // 4 s is two thirds of 6 s; pings every 2 s mean no earlier verdict.
+                    #expect(silence >= .seconds(3.5))
+                    try await waitUntil("client reconnected") { client.state == .reconnected }
+                    #expect(try await client.exists("/still-here")?.ephemeralOwner == client.sessionID)
+                }
+            }
+        }
+
         @Test func resumingAClosedSessionFailsAsExpired() async throws {
             try await ZooKeeperServer.withServer { server in
                 let first = try await ZooKeeperClient.connect(configuration: configuration(server.connectString))

@@ -60,6 +60,8 @@ public final class ZooKeeperClient: Sendable {
 
     /// Ends the session (its ephemeral nodes are deleted at once) and closes the connection.
     /// Pending watches fail with ``ZooKeeperError/Code-swift.struct/closed``. Calling it again does nothing.
+    /// When the client is between connections, nothing can be sent: the server expires the session
+    /// after its timeout.
     public func close() async throws {
         guard let connection = session.end(.closed, error: ZooKeeperError(.closed, ZooKeeperError.Code.closed.explanation)) else { return }
         defer { connection.close() }
