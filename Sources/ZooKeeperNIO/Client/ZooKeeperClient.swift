@@ -17,6 +17,9 @@ import NIOCore
 /// flight when a connection is lost fails with ``ZooKeeperError/Code-swift.struct/connectionLoss`` (it may or may
 /// not have been applied). Cancelling the calling task makes the call throw `CancellationError`
 /// at once; the request, if already sent, still runs on the server.
+///
+/// Call ``close()`` when done (or use ``withClient(configuration:_:)``): until then the client
+/// keeps its session and its connection, pinging the server.
 public final class ZooKeeperClient: Sendable {
     let session: Session
     private let allocator = ByteBufferAllocator()
