@@ -1,6 +1,4 @@
-import Logging
 import Synchronization
-import Foundation
 import Testing
 import ZooKeeperNIO
 import ZooKeeperTesting
@@ -15,10 +13,6 @@ func configuration(_ connectString: String, sessionTimeout: Duration = .seconds(
     var configuration = ZooKeeperClient.Configuration(connectString: connectString)
     configuration.sessionTimeout = sessionTimeout
     configuration.connectionTimeout = .seconds(20)
-    if ProcessInfo.processInfo.environment["ZK_DEBUG"] != nil {
-        configuration.logger = Logger(label: "zk", factory: { StreamLogHandler.standardError(label: $0) })
-        configuration.logger.logLevel = .debug
-    }
     return configuration
 }
 
