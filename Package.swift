@@ -20,6 +20,8 @@ let package = Package(
         .library(name: "RoostTesting", targets: ["RoostTesting"]),
         .library(name: "RoostCron", targets: ["RoostCron"]),
         .library(name: "RoostBatch", targets: ["RoostBatch"]),
+        .library(name: "ZooKeeperNIO", targets: ["ZooKeeperNIO"]),
+        .library(name: "ZooKeeperTesting", targets: ["ZooKeeperTesting"]),
         .executable(name: "roost", targets: ["roost"]),
         .executable(name: "roost-bench", targets: ["roost-bench"]),
     ],
@@ -28,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -79,6 +82,18 @@ let package = Package(
             path: "Frameworks/Batch/Sources/RoostBatch",
             swiftSettings: upcoming
         ),
+        // A ZooKeeper client on SwiftNIO (the jute wire protocol), usable without the rest of Roost.
+        .target(
+            name: "ZooKeeperNIO",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        // Starts real ZooKeeper servers (standalone or an ensemble) on loopback for tests.
+        .target(name: "ZooKeeperTesting", swiftSettings: upcoming),
         // What framework and plugin authors use in their own tests: conformance suites, simulation.
         .target(
             name: "RoostTesting",
@@ -90,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "roost-bench",
             dependencies: [
-                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostTesting",
+                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostTesting", "ZooKeeperNIO", "ZooKeeperTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -133,6 +148,11 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(name: "RoostTestingTests", dependencies: ["RoostCore", "RoostTesting"], swiftSettings: upcoming),
+        .testTarget(
+            name: "ZooKeeperNIOTests",
+            dependencies: ["ZooKeeperNIO", "ZooKeeperTesting", "RoostTesting"],
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "RoostCoreTests",
             dependencies: ["RoostCore", "RoostTesting", "StateStoreCrashWriter"],
