@@ -17,6 +17,8 @@ public actor InProcessSchedulerDriver: SchedulerDriver {
     private let logger: Logger
     private var connection: ConnectionID?
     private var stopped = false
+    /// Whether ``stop(failover:)`` was called (rather than the master ending the framework).
+    private var stopRequested = false
     private var newestEpoch = LeaderEpoch(0)
     private var subscribedOnce = false
 
@@ -43,10 +45,13 @@ public actor InProcessSchedulerDriver: SchedulerDriver {
     /// with failover its tasks keep running for its failover timeout.
     public func stop(failover: Bool) async {
         guard !stopped else { return }
+        // Marked first: the teardown closes the connection, and the run loop must not take
+        // that for a master failover and subscribe again.
+        stopped = true
+        stopRequested = true
         if !failover, let connection, framework.id != nil {
             try? await master.schedulerCall(SchedulerCall(frameworkID: framework.id, .teardown), from: connection)
         }
-        stopped = true
         if let connection { await master.schedulerDisconnected(connection) }
         connection = nil
     }
@@ -79,10 +84,10 @@ public actor InProcessSchedulerDriver: SchedulerDriver {
                     try await dispatch(event.kind, to: scheduler)
                 }
             } catch {
+                // A call that failed because the driver was stopped meanwhile is not a failure.
+                if stopRequested { return }
                 // The master refused the framework: report it to whoever runs the driver.
                 if let refusal = error as? SchedulerDriverError, refusal.code == .failedOver { throw refusal }
-                // A call that failed because the driver was stopped meanwhile is not a failure.
-                if stopped { return }
                 logger.error("scheduler failed: \(error); stopping the framework")
                 await stop(failover: false)
                 throw error

@@ -70,4 +70,22 @@ struct LocalClusterTests {
             }
         }
     }
+
+    /// `stop(failover: false)` tears the framework down, which closes its connection; `run`
+    /// must return quietly then, not take the closed connection for a master failover,
+    /// subscribe again and be refused. Repeated, since it depends on which task runs first.
+    @Test func stoppingTheDriverEndsRunWithoutAnError() async throws {
+        let work = cluster()
+        defer { try? FileManager.default.removeItem(atPath: work.configuration.workDirectory!) }
+        try await work.run { running in
+            for round in 0..<20 {
+                let driver = running.driver(for: FrameworkInfo(name: "stopping-\(round)"))
+                let scheduler = ListScheduler(tasks: [])
+                let runner = Task { try await driver.run(scheduler) }
+                try await waitUntil("round \(round) subscribed") { await driver.frameworkID != nil }
+                await driver.stop(failover: false)
+                try await runner.value
+            }
+        }
+    }
 }
