@@ -169,6 +169,29 @@ struct SimulatedClusterTests {
         #expect(await cluster.snapshot().agents.first?.free == "cpus:2;mem:256")
     }
 
+    @Test func aMasterFailoverKeepsTasksAndFrameworksThroughReregistration() async throws {
+        let cluster = SimulatedCluster(configuration: .init(behavior: { _, task in
+            task.id == "task-0" ? .runForever : .finish(after: .seconds(10))
+        }))
+        await cluster.addAgents(2, resources: "cpus:1;mem:128")
+        let scheduler = QueueScheduler(tasks: 3)
+        let framework = try #require(try await cluster.connect(scheduler, as: FrameworkInfo(name: "survivor")).frameworkID)
+        #expect(await cluster.snapshot().master.id == "simulated-master-1")
+
+        await cluster.failoverMaster()
+        let snapshot = await cluster.snapshot()
+        #expect(snapshot.master.id == "simulated-master-2")
+        #expect(snapshot.agents.count == 2)
+        #expect(await scheduler.reregistrations == 1)
+        // The new master learned both running tasks from the agents.
+        #expect(Set(await cluster.tasks(of: framework, in: .running).map(\.info.id)) == ["task-0", "task-1"])
+
+        // Work goes on: task-1 finishes, and the third task is launched on the freed agent.
+        await cluster.advance(by: .seconds(10))
+        #expect(await scheduler.latest("task-1") == .finished)
+        #expect(await scheduler.latest("task-2") == .running)
+    }
+
     @Test func droppedUpdatesArriveWhenTheAgentResendsThem() async throws {
         let cluster = SimulatedCluster(configuration: .init(defaultBehavior: .finish(after: .seconds(1))))
         await cluster.addAgent(resources: "cpus:1;mem:128")

@@ -66,6 +66,27 @@ extension SimulatedCluster {
         await drain()
     }
 
+    /// Replaces the master with a newly elected one that knows nothing, as after a master
+    /// failover: every agent that can reach it re-registers with what it runs, and every
+    /// connected scheduler re-subscribes with its framework ID (its scheduler's
+    /// `reregistered` is called, followed by a reconciliation). Offers made by the old
+    /// master are gone.
+    public func failoverMaster() async {
+        masterGeneration += 1
+        let info = MasterInfo(id: MasterID("simulated-master-\(masterGeneration)"), hostname: "simulated", port: 0)
+        replaceMaster(MasterState(
+            master: info, policy: configuration.policy(), wallClockAtOrigin: Timestamp(secondsSinceEpoch: 0),
+            configuration: configuration.master, allocation: configuration.allocation))
+        for agentID in agentOrder where agents[agentID]?.partitioned == false {
+            reconnect(agentID)
+        }
+        for (connection, entry) in connectionsByID() {
+            queue((try? master.handle(SchedulerCall(frameworkID: entry.framework.id, .subscribe(framework: entry.framework)), from: connection, now: now)) ?? [])
+        }
+        markAllocationDue()
+        await drain()
+    }
+
     /// Drops the next `count` status updates agents send (each is resent after
     /// ``Configuration/statusUpdateRetry``, as a real agent resends unacknowledged updates).
     public func dropStatusUpdates(_ count: Int) {

@@ -30,7 +30,7 @@ public import RoostMaster
 ///
 /// **Faults.** ``killTask(_:of:)``, ``partitionAgent(_:)`` and ``healAgent(_:)``,
 /// ``restartAgent(_:)``, ``disconnect(_:)`` (a scheduler failover: connect again with the
-/// framework ID), ``dropStatusUpdates(_:)`` and ``delayStatusUpdates(by:)``.
+/// framework ID), ``failoverMaster()``, ``dropStatusUpdates(_:)`` and ``delayStatusUpdates(by:)``.
 public actor SimulatedCluster {
     /// How the cluster is set up.
     public struct Configuration: Sendable {
@@ -83,6 +83,8 @@ public actor SimulatedCluster {
     private var events = Heap<TimedEvent>()
     private var nextSequence: UInt64 = 0
     private var runs: UInt64 = 0
+    /// How many masters have led; the current one is `simulated-master-<n>`.
+    var masterGeneration: UInt64 = 1
     private var uuids: UInt64 = 0
     private var outbox = Deque<MasterOutput>()
     private var isDraining = false
@@ -96,7 +98,7 @@ public actor SimulatedCluster {
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         clock = ManualClock()
-        let info = MasterInfo(id: "simulated-master", hostname: "simulated", port: 0)
+        let info = MasterInfo(id: "simulated-master-1", hostname: "simulated", port: 0)
         master = MasterState(
             master: info, policy: configuration.policy(), wallClockAtOrigin: Timestamp(secondsSinceEpoch: 0),
             configuration: configuration.master, allocation: configuration.allocation)
@@ -156,7 +158,7 @@ public actor SimulatedCluster {
         nextConnection += 1
         let id = ConnectionID(nextConnection)
         let driver = SimulatedSchedulerDriver(cluster: self, connection: id, frameworkID: framework.id)
-        connections[id] = Connection(scheduler: scheduler, driver: driver, subscribedOnce: framework.id != nil)
+        connections[id] = Connection(scheduler: scheduler, driver: driver, subscribedOnce: framework.id != nil, framework: framework)
         let outputs = try master.handle(SchedulerCall(frameworkID: framework.id, .subscribe(framework: framework)), from: id, now: now)
         outbox.append(contentsOf: outputs)
         allocationDue = true
@@ -293,6 +295,18 @@ public actor SimulatedCluster {
                            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
     }
 
+    /// The connected schedulers, oldest first.
+    func connectionsByID() -> [(ConnectionID, Connection)] {
+        connections.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// Puts a new master in place; what was queued for the old one is dropped.
+    func replaceMaster(_ replacement: MasterState) {
+        master = replacement
+        outbox.removeAll()
+        allocationDue = false
+    }
+
     /// Queues the master's outputs for the current drain.
     func queue(_ outputs: [MasterOutput]) { outbox.append(contentsOf: outputs) }
 
@@ -335,6 +349,7 @@ public actor SimulatedCluster {
             entry.driver.frameworkID = id
             isFirst = !entry.subscribedOnce
             entry.subscribedOnce = true
+            entry.framework.id = id
             connections[connection] = entry
         case .offers(let offers):
             if let id = entry.driver.frameworkID { counters[id, default: .init()].offersReceived += offers.count }
@@ -419,6 +434,8 @@ struct Connection: Sendable {
     var scheduler: any Scheduler
     var driver: SimulatedSchedulerDriver
     var subscribedOnce: Bool
+    /// The framework as it subscribed (its ID once the master gave one), for re-subscribing.
+    var framework: FrameworkInfo
 }
 
 /// What happened to one framework, for assertions.
