@@ -2,6 +2,7 @@ import Foundation
 import RoostCluster
 import RoostCore
 import RoostMaster
+import RoostTesting
 import Testing
 
 // The README's example scheduler, word for word (checked below), run on a real embedded cluster.
@@ -39,6 +40,19 @@ actor EchoScheduler: Scheduler {
     }
 }
 
+// The README's test of it on the simulated cluster, word for word (checked below).
+
+@Test func echoRunsTenTasksThenTearsDown() async throws {
+    let cluster = SimulatedCluster(configuration: .init(defaultBehavior: .finish(after: .seconds(5))))
+    await cluster.addAgents(2, resources: "cpus:1;mem:256")
+    let driver = try await cluster.connect(EchoScheduler(), as: FrameworkInfo(name: "echo"))
+    let echo = try #require(driver.frameworkID)
+
+    await cluster.advance(by: .seconds(5))   // virtual time: returns at once
+    #expect(await cluster.counters(of: echo).tasksLaunched == 10)
+    #expect(await cluster.snapshot().frameworks.isEmpty)   // it stopped its driver when done
+}
+
 @Suite(.timeLimit(.minutes(1)))
 struct ReadmeExampleTests {
     @Test func theReadmeSchedulerRunsToCompletion() async throws {
@@ -62,5 +76,15 @@ struct ReadmeExampleTests {
         let start = try #require(readme.range(of: "```swift\nimport RoostCore\n\n"))
         let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
         #expect(source.contains(String(readme[start.upperBound..<end.lowerBound])), "the EchoScheduler in README.md differs from this file's")
+    }
+
+    @Test func theReadmeShowsThisTest() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
+        let start = try #require(readme.range(of: "```swift\n@Test func echoRunsTenTasksThenTearsDown"))
+        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let shown = String(readme[readme.index(start.lowerBound, offsetBy: "```swift\n".count)..<end.lowerBound])
+        #expect(source.contains(shown), "the simulated-cluster test in README.md differs from this file's")
     }
 }
