@@ -1,6 +1,5 @@
 import FoundationEssentials
 public import RoostCore
-import Synchronization
 
 /// Where the batch scheduler's time comes from: the time it stamps on job status (start and
 /// completion times, the task history) and the clock its timers (retry back-off, active
@@ -44,52 +43,4 @@ public struct BatchTime: Sendable {
     /// Sleeps until `timestamp` (returns at once if it has passed).
     /// - Throws: `CancellationError` when the task is cancelled.
     public func sleep(until timestamp: Timestamp) async throws { try await sleeper(timestamp) }
-}
-
-/// Wakes one waiting task early; a ring with nobody waiting is remembered for the next wait.
-/// (The same small tool as the master's: the timer loop sleeps until its next deadline or
-/// until something changes the deadlines.)
-final class Doorbell: Sendable {
-    private struct State {
-        var rung = false
-        var waiter: CheckedContinuation<Void, Never>?
-    }
-
-    private let state = Mutex(State())
-
-    /// Wakes the waiter, or the next one to wait.
-    func ring() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return waiter
-            }
-            state.rung = true
-            return nil
-        }
-        waiter?.resume()
-    }
-
-    /// Returns when rung (at once if rung while nobody waited) or when the task is cancelled.
-    func wait() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.rung || Task.isCancelled {
-                        state.rung = false
-                        return true
-                    }
-                    state.waiter = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume()
-        }
-    }
 }

@@ -2,9 +2,11 @@ import Synchronization
 
 /// Wakes one waiting task early; a ring with nobody waiting is remembered for the next wait.
 ///
-/// The master's tick loop sleeps until its next timer, or until a doorbell ring says
-/// resources were freed or a framework revived, so allocation runs promptly.
-final class Doorbell: Sendable {
+/// For a loop that sleeps until its next deadline or until something changes the deadlines:
+/// the master's tick loop waits for it (rung when resources are freed or a framework revives,
+/// and by an alarm when a timer is due), and so do the batch scheduler's timers. Rings while
+/// nobody waits coalesce into one. Thread-safe; one task waits at a time.
+public final class Doorbell: Sendable {
     private struct State {
         var rung = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -12,8 +14,11 @@ final class Doorbell: Sendable {
 
     private let state = Mutex(State())
 
+    /// A doorbell that has not been rung.
+    public init() {}
+
     /// Wakes the waiter, or the next one to wait.
-    func ring() {
+    public func ring() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -26,7 +31,7 @@ final class Doorbell: Sendable {
     }
 
     /// Returns when rung (at once if rung while nobody waited) or when the task is cancelled.
-    func wait() async {
+    public func wait() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
