@@ -35,6 +35,10 @@ public struct LocalCluster: Sendable {
         public var executors: [String: Agent.ExecutorFactory]
         /// Where the master, agents and executors log.
         public var logger: Logger
+        /// How agents contain tasks. Default ``IsolationMode/auto``: cgroups (memory limit,
+        /// CPU weight, kills that reach every process) where they are mounted and writable,
+        /// else process groups, said once in the log.
+        public var isolation: IsolationMode
 
         /// Creates a configuration.
         public init(
@@ -46,8 +50,10 @@ public struct LocalCluster: Sendable {
             master: Master.Configuration = Master.Configuration(),
             statusUpdateRetry: Duration = .seconds(10),
             executors: [String: Agent.ExecutorFactory] = [:],
-            logger: Logger = Logger(label: "roost.local")
+            logger: Logger = Logger(label: "roost.local"),
+            isolation: IsolationMode = .auto
         ) {
+            self.isolation = isolation
             self.agents = agents
             self.agentResources = agentResources
             self.agentAttributes = agentAttributes
@@ -95,18 +101,30 @@ public struct LocalCluster: Sendable {
                             configuration: configuration.master, logger: configuration.logger)
         let shares = configuration.agentResources.map { Array(repeating: $0, count: configuration.agents) }
             ?? HostResources.shares(agents: configuration.agents, directory: work)
-        let agents = (0..<configuration.agents).map { index in
+        var agents: [Agent] = []
+        for index in 0..<configuration.agents {
             let directory = "\(work)/agent-\(index)"
             let logger = configuration.logger
-            return Agent(
+            let isolator: any Isolator
+            do {
+                let made = try configuration.isolation.makeIsolator(agentName: IsolationMode.isolatorName(forWorkDirectory: directory))
+                isolator = made.isolator
+                if let reason = made.fallbackReason, index == 0 {
+                    logger.notice("isolation: process groups only (no resource limits): \(reason)")
+                }
+            } catch {
+                throw LocalClusterError(.isolation, "--isolation cgroups was asked for, but \(error.message)")
+            }
+            agents.append(Agent(
                 configuration: .init(
                     hostname: "localhost", resources: shares[index], attributes: configuration.agentAttributes(index),
-                    statusUpdateRetry: configuration.statusUpdateRetry, checkpointDirectory: "\(directory)/meta"),
+                    statusUpdateRetry: configuration.statusUpdateRetry, checkpointDirectory: "\(directory)/meta",
+                    isolator: isolator),
                 transport: InProcessAgentTransport(master: master),
-                commandExecutor: { _, _ in CommandExecutor(configuration: .init(workDirectory: directory, logger: logger)) },
+                commandExecutor: { _, _ in CommandExecutor(configuration: .init(workDirectory: directory, logger: logger, isolator: isolator)) },
                 executors: configuration.executors,
                 clock: ContinuousClock(),
-                logger: logger)
+                logger: logger))
         }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await master.run() }
@@ -165,4 +183,6 @@ public struct LocalClusterError: CodedError, Hashable, Sendable {
 extension ErrorCode where Domain == LocalClusterError {
     /// The work directory cannot be created.
     public static var workDirectory: Self { Self("workDirectory") }
+    /// The isolation asked for is not available here.
+    public static var isolation: Self { Self("isolation") }
 }

@@ -112,10 +112,11 @@ func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws 
 /// shuts the executor down afterwards (killing whatever is still running) and removes the directory.
 func withExecutor(
     killGracePeriod: Duration = .seconds(3),
+    isolator: any Isolator = ProcessGroupIsolator(),
     _ body: (CommandExecutor, RecordingDriver, String) async throws -> Void
 ) async throws {
     try await withTemporaryDirectory { directory in
-        let executor = CommandExecutor(configuration: .init(workDirectory: directory + "/work", killGracePeriod: killGracePeriod))
+        let executor = CommandExecutor(configuration: .init(workDirectory: directory + "/work", killGracePeriod: killGracePeriod, isolator: isolator))
         let driver = RecordingDriver()
         do {
             try await body(executor, driver, directory)

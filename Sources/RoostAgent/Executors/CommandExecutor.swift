@@ -61,16 +61,21 @@ public actor CommandExecutor: RoostCore.Executor {
         public var killGracePeriod: Duration
         /// Where the executor logs launches, exits and health changes.
         public var logger: Logger
+        /// How tasks are contained: their limits, what a kill reaches, their usage. Default
+        /// ``ProcessGroupIsolator`` (no limits); the agent's ``IsolationMode`` picks one.
+        public var isolator: any Isolator
 
         /// Creates a configuration; see each property for its default.
         public init(
             workDirectory: String,
             killGracePeriod: Duration = .seconds(3),
-            logger: Logger = Logger(label: "roost.agent.command-executor")
+            logger: Logger = Logger(label: "roost.agent.command-executor"),
+            isolator: any Isolator = ProcessGroupIsolator()
         ) {
             self.workDirectory = workDirectory
             self.killGracePeriod = killGracePeriod
             self.logger = logger
+            self.isolator = isolator
         }
     }
 
@@ -151,13 +156,16 @@ public actor CommandExecutor: RoostCore.Executor {
         send(driver, TaskStatusReport(taskID: task.id, state: .starting))
 
         let process: TaskProcess
-        let processConfiguration: TaskProcess.Configuration
+        var processConfiguration: TaskProcess.Configuration
+        let container = ContainerID(framework: driver.frameworkID, task: task.id)
         do {
             processConfiguration = try TaskProcess.Configuration.task(
                 task, in: sandbox, extraEnvironment: Self.portEnvironment(for: task.resources),
                 teardownGracePeriod: task.killGracePeriod ?? configuration.killGracePeriod)
+            processConfiguration.joinFiles = try configuration.isolator.prepare(task, container: container).procsFiles
             process = try await TaskProcess.launch(processConfiguration)
         } catch {
+            await configuration.isolator.destroy(container)
             tasks[task.id] = nil
             let message = (error as? any CodedError)?.message ?? "\(error)"
             logger.error("cannot start the task's command", metadata: ["error": "\(error)"])
@@ -174,7 +182,7 @@ public actor CommandExecutor: RoostCore.Executor {
             send(driver, TaskStatusReport(taskID: task.id, state: .running))
         }  // else a kill came while launching: TASK_KILLING was reported, and the kill runs now
         let (kills, killRequests) = AsyncStream.makeStream(of: Duration.self)
-        let supervisor = supervise(task, process: process, configuration: processConfiguration, kills: kills, driver: driver)
+        let supervisor = supervise(task, process: process, container: container, configuration: processConfiguration, kills: kills, driver: driver)
         tasks[task.id]?.started(process: process, supervisor: supervisor, killRequests: killRequests)
         await flush()
     }
@@ -205,6 +213,7 @@ public actor CommandExecutor: RoostCore.Executor {
         taskLogger(task.id).info("adopted a task started before the agent restarted", metadata: ["pgid": "\(record.processGroupID)"])
         let (kills, killRequests) = AsyncStream.makeStream(of: Duration.self)
         let taskID = task.id
+        let isolator = configuration.isolator
         let supervisor = Task {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -218,6 +227,7 @@ public actor CommandExecutor: RoostCore.Executor {
                 killRequests.finish()
                 group.cancelAll()
             }
+            await isolator.destroy(ContainerID(framework: driver.frameworkID, task: taskID))
             self.adoptedGroupEnded(taskID, driver: driver)
         }
         tasks[task.id]?.supervisor = supervisor
@@ -293,9 +303,10 @@ public actor CommandExecutor: RoostCore.Executor {
     /// The task that waits for `process`, runs its health check and carries out kill requests;
     /// it reports the terminal state when the process group is gone.
     private func supervise(
-        _ task: TaskInfo, process: TaskProcess, configuration: TaskProcess.Configuration,
+        _ task: TaskInfo, process: TaskProcess, container: ContainerID, configuration: TaskProcess.Configuration,
         kills: AsyncStream<Duration>, driver: any ExecutorDriver
     ) -> Task<Void, Never> {
+        let isolator = self.configuration.isolator
         // A command check runs where the task runs, with the task's variables.
         let checker = task.healthCheck.map { check in
             HealthChecker(
@@ -322,7 +333,10 @@ public actor CommandExecutor: RoostCore.Executor {
                 group.cancelAll()
                 return termination
             }
-            self.processEnded(taskID, termination, driver: driver)
+            // The group is gone; whatever left it (setsid, double forks) dies with the container.
+            let limitation = isolator.limitation(of: container)
+            await isolator.destroy(container)
+            self.processEnded(taskID, termination, limitation: limitation, driver: driver)
         }
     }
 
@@ -382,12 +396,16 @@ public actor CommandExecutor: RoostCore.Executor {
     }
 
     /// Reports the terminal state of a task whose process group is gone.
-    private func processEnded(_ taskID: TaskID, _ termination: ProcessTermination, driver: any ExecutorDriver) {
+    private func processEnded(_ taskID: TaskID, _ termination: ProcessTermination, limitation: ContainerLimitation?, driver: any ExecutorDriver) {
         guard let entry = tasks.removeValue(forKey: taskID) else { return }
         entry.killRequests?.finish()
         let exitCode: Int32? = if case .exited(let code) = termination { code } else { nil }
         let report: TaskStatusReport
-        if let kill = entry.kill {
+        if let limitation, !termination.isSuccess {
+            report = TaskStatusReport(
+                taskID: taskID, state: .failed, reason: limitation.reason,
+                message: "\(limitation.description); the task \(termination)", healthy: entry.healthy, exitCode: exitCode)
+        } else if let kill = entry.kill {
             report = TaskStatusReport(
                 taskID: taskID, state: .killed, reason: kill.reason,
                 message: "\(kill.message); the task \(termination)", healthy: entry.healthy, exitCode: exitCode)

@@ -78,6 +78,10 @@ public final class TaskProcess: Sendable {
         /// waiter was cancelled or this object was released. Default 3 s (Mesos' command
         /// executor's default kill grace period).
         public var teardownGracePeriod: Duration
+        /// Files the process writes its own PID to before it runs the command (the
+        /// `cgroup.procs` files of its container, from an ``Isolator``), so everything it
+        /// starts is in the container from the first instruction. Empty by default.
+        public var joinFiles: [String]
 
         /// Creates a configuration; see each property for its meaning and default.
         public init(
@@ -87,8 +91,10 @@ public final class TaskProcess: Sendable {
             inheritsEnvironment: Bool = true,
             stdoutPath: String? = nil,
             stderrPath: String? = nil,
-            teardownGracePeriod: Duration = .seconds(3)
+            teardownGracePeriod: Duration = .seconds(3),
+            joinFiles: [String] = []
         ) {
+            self.joinFiles = joinFiles
             self.command = command
             self.workingDirectory = workingDirectory
             self.environment = environment
@@ -350,8 +356,22 @@ extension TaskProcess.Configuration {
         return "/usr/local/bin:/usr/bin:/bin"
     }
 
-    /// The executable and its arguments (with `argv[0]` kept as given).
+    /// The executable and its arguments: the command's (with `argv[0]` kept as given), or,
+    /// with ``joinFiles``, `/bin/sh` writing its PID to each file and then `exec`ing the
+    /// command's program (same PID, same process group).
     func executableAndArguments(pathValue: String) throws(ProcessError) -> (Executable, Arguments) {
+        let (path, argv0, rest) = try resolvedProgram(pathValue: pathValue)
+        guard !joinFiles.isEmpty else {
+            return (.path(FilePath(path)), Arguments(executablePathOverride: argv0, remainingValues: rest))
+        }
+        let quoted = joinFiles.map { "'" + $0.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'" }.joined(separator: " ")
+        let script = "for f in \(quoted); do echo $$ > \"$f\" || exit 127; done; exec \"$0\" \"$@\""
+        return (.path(FilePath("/bin/sh")), Arguments(["-c", script, path] + rest))
+    }
+
+    /// The program's path (resolved once here, so swift-subprocess does not search `PATH`
+    /// again), `argv[0]` as given, and the other arguments.
+    private func resolvedProgram(pathValue: String) throws(ProcessError) -> (path: String, argv0: String, rest: [String]) {
         let argv = command.arguments
         guard let program = argv.first, !program.isEmpty else {
             throw ProcessError(.executableNotFound, "the command is empty; give a program as the first element of 'argv'")
@@ -363,14 +383,13 @@ extension TaskProcess.Configuration {
                 let reason = Sandbox.describe(errno)
                 throw ProcessError(.executableNotFound, "cannot run '\(program)' (\(path)): \(reason); give the path of an executable file")
             }
-            return (.path(FilePath(path)), Arguments(executablePathOverride: program, remainingValues: rest))
+            return (path, program, rest)
         }
         let directories = pathValue.split(separator: ":").filter { $0.hasPrefix("/") }
         guard let found = directories.lazy.map({ "\($0)/\(program)" as String }).first(where: { access($0, X_OK) == 0 }) else {
             throw ProcessError(.executableNotFound, "'\(program)' was not found in PATH (\(pathValue)); install it or give its full path")
         }
-        // The path found, so swift-subprocess does not search PATH again.
-        return (.path(FilePath(found)), Arguments(executablePathOverride: program, remainingValues: rest))
+        return (found, program, rest)
     }
 }
 

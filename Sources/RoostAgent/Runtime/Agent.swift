@@ -52,6 +52,10 @@ public actor Agent {
         /// kernel still writes what it was given, and each write renames a whole file into
         /// place, so a value is old or new, never torn. A machine crash kills the tasks too.
         public var checkpointDirectory: String?
+        /// How the agent contains tasks; give the same isolator to its command executors.
+        /// At start (after recovery) the agent removes containers a previous run left that it
+        /// did not re-attach to; at shutdown it removes its own. Default ``ProcessGroupIsolator``.
+        public var isolator: any Isolator
 
         /// Creates a configuration with Mesos' defaults for anything not given.
         public init(
@@ -62,8 +66,10 @@ public actor Agent {
             statusUpdateRetryMax: Duration = .seconds(600),
             reconnectDelay: Duration = .milliseconds(100),
             shutdownGracePeriod: Duration = .seconds(3),
-            checkpointDirectory: String? = nil
+            checkpointDirectory: String? = nil,
+            isolator: any Isolator = ProcessGroupIsolator()
         ) {
+            self.isolator = isolator
             self.hostname = hostname
             self.resources = resources
             self.attributes = attributes
@@ -177,6 +183,9 @@ public actor Agent {
         if configuration.checkpointDirectory != nil {
             guard await recover() else { return }
         }
+        logger.info("isolation: \(configuration.isolator.kind)")
+        let recovered = Set(tasks.filter { !$0.value.state.isTerminal }.map { ContainerID(framework: $0.key.framework, task: $0.key.task) })
+        await configuration.isolator.removeStale(keeping: recovered)
         var delay = configuration.reconnectDelay
         while !Task.isCancelled {
             let opened: AgentLink
@@ -216,9 +225,13 @@ public actor Agent {
             return
         }
         await shutdown()
+        await configuration.isolator.close()
         await checkpoint?.finish()
         checkpoint = nil
     }
+
+    /// The isolation the agent runs its tasks with.
+    public nonisolated var isolation: IsolationKind { configuration.isolator.kind }
 
     /// Testing: makes the next cancellation of ``run()`` end it as if the agent process had
     /// died: tasks are neither killed nor reported, the master is not told, the checkpoint

@@ -124,5 +124,7 @@ public struct TaskStatus: Hashable, Sendable, Codable {
         public static let containerLaunchFailed = Reason(rawValue: "REASON_CONTAINER_LAUNCH_FAILED")
         /// The task exceeded a resource limit of its container.
         public static let containerLimitation = Reason(rawValue: "REASON_CONTAINER_LIMITATION")
+        /// The task used more memory than its `mem` and the kernel killed it.
+        public static let containerLimitationMemory = Reason(rawValue: "REASON_CONTAINER_LIMITATION_MEMORY")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RoostAgent
 import RoostAllocators
 import RoostCluster
 import RoostCore
@@ -22,6 +23,9 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: LogLevel = .warning
 
+    @Option(help: "Task isolation: auto (cgroups where available, else process groups), cgroups, or none.")
+    var isolation: IsolationChoice = .auto
+
     func validate() throws {
         guard (1...64).contains(agents) else { throw ValidationError("--agents must be between 1 and 64, not \(agents)") }
         if let agentResources {
@@ -36,7 +40,8 @@ struct ClusterOptions: ParsableArguments {
             agentResources: try agentResources.map { try Resources(parsing: $0) },
             policy: { policy.make() },
             workDirectory: workDir,
-            logger: logger)
+            logger: logger,
+            isolation: isolation.mode)
     }
 
     /// Sends log lines at `--log-level` and above to stderr.
@@ -73,4 +78,27 @@ enum LogLevel: String, ExpressibleByArgument, CaseIterable {
 /// collector, a test — as it happens.
 func say(_ line: String = "") {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// `--isolation`: the agent's ``IsolationMode`` as a command-line value.
+enum IsolationChoice: String, CaseIterable, ExpressibleByArgument {
+    case auto, cgroups, none
+
+    var mode: IsolationMode {
+        switch self {
+        case .auto: .auto
+        case .cgroups: .cgroups
+        case .none: .none
+        }
+    }
+}
+
+extension LocalCluster.Running {
+    /// `cgroups-v1 (memory limit, CPU weight, kills reach every process)` or why not.
+    var isolationSummary: String {
+        switch agents.first?.isolation ?? .processGroups {
+        case .cgroupsV1, .cgroupsV2: "\(agents.first?.isolation.rawValue ?? "") (tasks get a memory limit and a CPU weight; a kill reaches every process they start)"
+        case .processGroups: "process groups (no resource limits; cgroups are not available or not asked for)"
+        }
+    }
 }

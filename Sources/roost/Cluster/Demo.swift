@@ -30,7 +30,8 @@ struct Demo: AsyncParsableCommand {
         let started = ContinuousClock.now
         let (parts, metAll) = try await cluster.run { running in
             say("Roost demo: a master and \(running.agents.count) agents in this process, tasks as real processes")
-            say("sandboxes: \(running.workDirectory)\n")
+            say("sandboxes: \(running.workDirectory)")
+            say("isolation: \(running.isolationSummary)\n")
             let parts = try await Self.parts(running)
             var drivers: [InProcessSchedulerDriver] = []
             for part in parts { drivers.append(running.driver(for: await part.frameworkInfo)) }

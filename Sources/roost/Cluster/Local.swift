@@ -25,6 +25,7 @@ struct Local: AsyncParsableCommand {
             say("roost local: master \(running.master.info.id) (policy \(options.policy.rawValue)), \(agents.count) agent(s):")
             for line in agents { say("  \(line)") }
             say("sandboxes in \(running.workDirectory)")
+            say("isolation: \(running.isolationSummary)")
             say("press Ctrl-C to stop")
             let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
             for await signal in signals {
