@@ -59,7 +59,11 @@ struct WorkloadTraceTests {
         (#"{"agents": [{"id": "a", "resources": "cpus:4"}], "frameworks": [{"id": "A"}]}"#,
          "until", "missing"),
         (#"{"agents": [{"id": "a", "resources": "cpus:4"}], "frameworks": [{"id": "A", "tasks": [{"count": "ten", "resources": "cpus:1"}]}], "until": 9}"#,
+         "frameworks[0].tasks[0].count", "expected a number"),
+        (#"{"agents": [{"id": "a", "resources": "cpus:4"}], "frameworks": [{"id": "A", "tasks": [{"count": 1.5, "resources": "cpus:1"}]}], "until": 9}"#,
          "frameworks[0].tasks[0].count", "whole number"),
+        (#"{"agents": [{"id": "a", "resources": "cpus:4"}], "frameworks": [{"id": "A", "priority": "high"}], "until": 9}"#,
+         "frameworks[0].priority", "a number"),
         (#"{"agents": [{"id": "a", "resources": "cpus:4"}], "frameworks": [{"id": "A", "tasks": [{"count": 0, "resources": "cpus:1"}]}], "until": 9}"#,
          "frameworks[0].tasks[0].count", "1 or more"),
         (#"{"agents": [{"id": "a", "resources": "cpus:4"}], "frameworks": [{"id": "A", "tasks": [{"count": 1}]}], "until": 9}"#,
@@ -92,6 +96,11 @@ struct WorkloadTraceTests {
     @Test func aTraceBuiltInCodeIsCheckedToo() {
         #expect(throws: InputError(field: "until", "must be a positive number of seconds")) {
             try WorkloadTrace(agents: [.init(id: "a", resources: "cpus:1")], frameworks: [.init(id: "A", tasks: [])], until: .zero)
+        }
+        #expect(throws: InputError(field: "frameworks[0].tasks[1].count", "must be 1 or more, not 0")) {
+            try WorkloadTrace(
+                agents: [.init(id: "a", resources: "cpus:1")],
+                frameworks: [.init(id: "A", tasks: [.init(resources: "cpus:1"), .init(count: 0, resources: "cpus:1")])], until: .seconds(5))
         }
     }
 }

@@ -43,7 +43,7 @@ public struct WorkloadTrace: Sendable, Hashable, Decodable {
             id = try c.decode(String.self, forKey: AnyKey("id"))
             resources = try c.decodeResources(forKey: AnyKey("resources"))
             attributes = try c.decodeIfPresent([String: String].self, forKey: AnyKey("attributes")) ?? [:]
-            count = try c.decodeIfPresent(Int.self, forKey: AnyKey("count")) ?? 1
+            count = try c.decodeWholeIfPresent(forKey: AnyKey("count")) ?? 1
             try check(id, path: c.codingPath + [AnyKey("id")])
             guard count >= 1 else { throw InputError(field: (c.codingPath + [AnyKey("count")]).fieldPath, "must be 1 or more, not \(count)") }
             guard !resources.isEmpty else { throw InputError(field: (c.codingPath + [AnyKey("resources")]).fieldPath, "an agent must offer some resources") }
@@ -91,8 +91,8 @@ public struct WorkloadTrace: Sendable, Hashable, Decodable {
             guard weight.isFinite, weight > 0 else {
                 throw InputError(field: (c.codingPath + [AnyKey("weight")]).fieldPath, "must be a positive number, not \(weight)")
             }
-            priority = try c.decodeIfPresent(Int.self, forKey: AnyKey("priority")) ?? 0
-            maxTasksPerOffer = try c.decodeIfPresent(Int.self, forKey: AnyKey("maxTasksPerOffer")) ?? 1
+            priority = try c.decodeWholeIfPresent(forKey: AnyKey("priority")) ?? 0
+            maxTasksPerOffer = try c.decodeWholeIfPresent(forKey: AnyKey("maxTasksPerOffer")) ?? 1
             guard maxTasksPerOffer >= 1 else {
                 throw InputError(field: (c.codingPath + [AnyKey("maxTasksPerOffer")]).fieldPath, "must be 1 or more, not \(maxTasksPerOffer)")
             }
@@ -123,7 +123,7 @@ public struct WorkloadTrace: Sendable, Hashable, Decodable {
         /// - Throws: ``InputError`` naming the path of the bad or unknown field.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.strictContainer(allowing: ["count", "resources", "submitAt", "duration"])
-            count = try c.decodeIfPresent(Int.self, forKey: AnyKey("count")) ?? 1
+            count = try c.decodeWholeIfPresent(forKey: AnyKey("count")) ?? 1
             guard count >= 1 else { throw InputError(field: (c.codingPath + [AnyKey("count")]).fieldPath, "must be 1 or more, not \(count)") }
             resources = try c.decodeResources(forKey: AnyKey("resources"))
             guard !resources.isEmpty else {
@@ -192,6 +192,8 @@ public struct WorkloadTrace: Sendable, Hashable, Decodable {
         guard until > .zero else { throw InputError(field: "until", "must be a positive number of seconds") }
         var seenAgents: [String: Int] = [:]
         for (index, agent) in agents.enumerated() {
+            guard agent.count >= 1 else { throw InputError(field: "agents[\(index)].count", "must be 1 or more, not \(agent.count)") }
+            guard !agent.resources.isEmpty else { throw InputError(field: "agents[\(index)].resources", "an agent must offer some resources") }
             if let first = seenAgents.updateValue(index, forKey: agent.id) {
                 throw InputError(field: "agents[\(index)].id", "'\(agent.id)' is already the id of agents[\(first)]")
             }
@@ -201,6 +203,19 @@ public struct WorkloadTrace: Sendable, Hashable, Decodable {
         for (index, framework) in frameworks.enumerated() {
             if let first = seen.updateValue(index, forKey: framework.id) {
                 throw InputError(field: "frameworks[\(index)].id", "'\(framework.id)' is already the id of frameworks[\(first)]")
+            }
+            guard framework.weight.isFinite, framework.weight > 0 else {
+                throw InputError(field: "frameworks[\(index)].weight", "must be a positive number, not \(framework.weight)")
+            }
+            guard framework.maxTasksPerOffer >= 1 else {
+                throw InputError(field: "frameworks[\(index)].maxTasksPerOffer", "must be 1 or more, not \(framework.maxTasksPerOffer)")
+            }
+            for (taskIndex, group) in framework.tasks.enumerated() {
+                let path = "frameworks[\(index)].tasks[\(taskIndex)]"
+                guard group.count >= 1 else { throw InputError(field: "\(path).count", "must be 1 or more, not \(group.count)") }
+                guard !group.resources.isEmpty else { throw InputError(field: "\(path).resources", "a task must use some resources, such as 'cpus:1;mem:128'") }
+                guard group.submitAt >= .zero else { throw InputError(field: "\(path).submitAt", "must be zero or more seconds") }
+                if let duration = group.duration, duration <= .zero { throw InputError(field: "\(path).duration", "must be more than zero seconds") }
             }
             if let other = roleWeights[framework.role], other.weight != framework.weight {
                 throw InputError(
@@ -280,6 +295,16 @@ extension KeyedDecodingContainer<AnyKey> {
         } catch {
             throw InputError(field: (codingPath + [key]).fieldPath, error.message)
         }
+    }
+
+    /// A whole number, absent or `null` as `nil`. Read as a `Double` and checked here, because
+    /// JSONDecoder reports a fraction read as an `Int` as invalid JSON, without the field's path.
+    func decodeWholeIfPresent(forKey key: AnyKey) throws -> Int? {
+        guard let value = try decodeIfPresent(Double.self, forKey: key) else { return nil }
+        guard value.isFinite, value.rounded() == value, abs(value) < 1e15 else {
+            throw InputError(field: (codingPath + [key]).fieldPath, "expected a whole number, not \(value)")
+        }
+        return Int(value)
     }
 
     /// A number of seconds, absent or `null` as `nil`.
