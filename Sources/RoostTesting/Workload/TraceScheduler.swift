@@ -7,8 +7,8 @@ struct TraceTask: Sendable {
     var duration: Duration?
     /// When it last became pending: its submission, or its preemption.
     var pendingSince: Duration
+    /// How many times it was launched (a preempted task is launched again under a new ID).
     var attempts = 0
-    var running = false
 }
 
 /// What a trace framework's tasks did, for the report.
@@ -77,9 +77,7 @@ actor TraceScheduler: Scheduler {
         }
         log.submitted += group.count
         guard let driver else { return }
-        if suppressed {
-            suppressed = false
-        }
+        suppressed = false
         try await driver.revive()
         try await declareDemand(driver)
     }
@@ -120,7 +118,6 @@ actor TraceScheduler: Scheduler {
 
     func statusUpdate(_ driver: any SchedulerDriver, status: TaskStatus) async throws {
         guard status.state.isTerminal, let index = launches.removeValue(forKey: status.taskID) else { return }
-        tasks[index].running = false
         log.changes.append(.init(time: now, resources: tasks[index].resources, isLaunch: false))
         switch status.state {
         case .finished:
@@ -149,7 +146,6 @@ actor TraceScheduler: Scheduler {
 
     private func start(_ index: Int) -> TaskInfo {
         tasks[index].attempts += 1
-        tasks[index].running = true
         let id = TaskID("\(name)-\(index)" + (tasks[index].attempts > 1 ? "-\(tasks[index].attempts)" : ""))
         launches[id] = index
         log.launched += 1
