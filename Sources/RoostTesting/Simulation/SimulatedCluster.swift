@@ -148,6 +148,28 @@ public actor SimulatedCluster {
         return ids
     }
 
+    /// Registers several agents (each `AgentInfo`'s hostname, resources and attributes; its
+    /// `id` is ignored) and allocates once all are registered, so the first allocation sees
+    /// them all; returns their IDs in order.
+    @discardableResult
+    public func addAgents(_ infos: [AgentInfo]) async -> [AgentID] {
+        var ids: [AgentID] = []
+        ids.reserveCapacity(infos.count)
+        for var info in infos {
+            info.id = nil
+            for case .agent(let id, .registered) in master.handle(AgentCall(agentID: nil, .register(agent: info)), now: now) {
+                var registered = info
+                registered.id = id
+                agents[id] = SimulatedAgent(info: registered)
+                agentOrder.append(id)
+                ids.append(id)
+            }
+        }
+        allocationDue = true
+        await drain()
+        return ids
+    }
+
     // MARK: Frameworks
 
     /// Subscribes `scheduler` as `framework` (with its ID set, a re-subscription: a scheduler
