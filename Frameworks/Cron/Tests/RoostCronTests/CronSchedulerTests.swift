@@ -162,4 +162,18 @@ struct CronSchedulerTests {
         await #expect(throws: CronSchedulerError.self) { try await scheduler.trigger("manual") }
         await running.stop()
     }
+
+    @Test func aManualRunAtAScheduledInstantNeverTakesTheScheduledRunsName() async throws {
+        let sim = await Simulation(behavior: { _ in .runForever })
+        let scheduler = try await sim.scheduler()
+        try await scheduler.add(cronJob("clash"))
+        // No timers run: only trigger acts on the schedule.
+        await sim.advance(to: t(60))
+        let error = await #expect(throws: CronSchedulerError.self) { try await scheduler.trigger("clash") }
+        #expect(error?.code == .runExists)
+        let status = try #require(await scheduler.status(of: "clash"))
+        #expect(status.active.map(\.jobName) == ["clash-1800000060"] && status.active.first?.manual == false,
+                "the scheduled run at +60 s started first")
+        #expect(await scheduler.batch.statuses.map(\.name) == ["clash-1800000060"])
+    }
 }

@@ -158,9 +158,11 @@ public actor CronScheduler: Scheduler {
     @discardableResult
     public func trigger(_ name: String) async throws -> String {
         try await serialized {
-            try await refresh(name)
+            let now = configuration.time.now
+            // Scheduled times up to now first, so a manual run never takes a scheduled run's name.
+            try await fireDue(name, now: now)
             guard var state = states[name] else { throw unknown(name) }
-            let actions = try state.trigger(now: configuration.time.now)
+            let actions = try state.trigger(now: now)
             states[name] = state
             try await persist(name)
             try await perform(actions, for: name)
@@ -252,22 +254,28 @@ public actor CronScheduler: Scheduler {
         let now = configuration.time.now
         for name in states.keys.sorted() where !fenced.contains(name) {
             do {
-                try await refresh(name)
-                guard var state = states[name] else { continue }
-                let before = state
-                let actions = state.fireDue(now: now, maxReplays: configuration.maxMissedReplays, missedLimit: configuration.missedHistoryLimit)
-                guard state != before else { continue }
-                states[name] = state
-                for missed in state.missed where !before.missed.contains(missed) {
-                    configuration.logger.notice("cron job \(name): missed (\(missed.reason)): \(missed.message)")
-                }
-                try await persist(name)
-                try await perform(actions, for: name)
+                try await fireDue(name, now: now)
             } catch {
                 configuration.logger.error("cron job \(name): \(error)")
             }
         }
         return states.filter { !fenced.contains($0.key) }.values.compactMap(\.nextRunTime).min()
+    }
+
+    /// Brings one cron job up to date, then acts on its scheduled times up to `now`: the new
+    /// state is stored before any run is submitted.
+    private func fireDue(_ name: String, now: Timestamp) async throws {
+        try await refresh(name)
+        guard var state = states[name] else { throw unknown(name) }
+        let before = state
+        let actions = state.fireDue(now: now, maxReplays: configuration.maxMissedReplays, missedLimit: configuration.missedHistoryLimit)
+        guard state != before else { return }
+        states[name] = state
+        for missed in state.missed where !before.missed.contains(missed) {
+            configuration.logger.notice("cron job \(name): missed (\(missed.reason)): \(missed.message)")
+        }
+        try await persist(name)
+        try await perform(actions, for: name)
     }
 
     // MARK: Helpers
