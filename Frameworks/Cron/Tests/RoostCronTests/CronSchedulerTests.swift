@@ -6,21 +6,24 @@ import RoostTesting
 import Testing
 
 /// The cron scheduler on a simulated cluster and virtual time: minutes of schedule in milliseconds.
+///
+/// Except for the first test (the timer loop itself), the tests call `runDue()` after moving
+/// virtual time, so they do not depend on when a background task runs.
 @Suite(.timeLimit(.minutes(1)))
 struct CronSchedulerTests {
-    @Test func firesAtTheScheduledInstantAndRecordsTheOutcome() async throws {
+    @Test func theTimerLoopFiresAtTheScheduledInstantAndRecordsTheOutcome() async throws {
         let sim = await Simulation()
         let scheduler = try await sim.scheduler()
         try await scheduler.add(cronJob("tick"))
-        let running = try await sim.start(scheduler)
+        let running = try await sim.start(scheduler, timers: true)
         #expect(await scheduler.status(of: "tick")?.nextRunTime == t(60))
         try await sim.waitForSleep(until: t(60))
         await sim.advance(to: t(60))
-        try await waitUntil("the run at +60 s started") { await scheduler.status(of: "tick")?.active.count == 1 }
+        try await waitUntil("the run at +60 s started", timeout: .seconds(45)) { await scheduler.status(of: "tick")?.active.count == 1 }
         let run = try #require(await scheduler.status(of: "tick")?.active.first)
         #expect(run.jobName == "tick-1800000060")
         #expect(run.scheduledTime == t(60) && run.startedAt == t(60), "submitted at the scheduled instant")
-        try await sim.drive("the run recorded as succeeded", limit: t(90)) { await scheduler.status(of: "tick")?.history.count == 1 }
+        try await sim.drive("the run recorded as succeeded", scheduler, limit: t(90)) { await scheduler.status(of: "tick")?.history.count == 1 }
         let status = try #require(await scheduler.status(of: "tick"))
         #expect(status.history.map(\.outcome) == [.succeeded])
         #expect(status.active.isEmpty && status.missed.isEmpty)
@@ -34,12 +37,11 @@ struct CronSchedulerTests {
         let scheduler = try await sim.scheduler()
         try await scheduler.add(cronJob("both", policy: .allow))
         let running = try await sim.start(scheduler)
-        for second in [60.0, 120] {
-            try await sim.waitForSleep(until: t(second))
-            await sim.advance(to: t(second))
-            try await waitUntil("a run at \(second) s") { await scheduler.status(of: "both")?.lastScheduleTime == t(second) }
-        }
-        try await sim.drive("both runs' tasks running", limit: t(150)) {
+        await sim.tick(scheduler, at: t(59))
+        #expect(await scheduler.batch.statuses.isEmpty, "nothing before its time")
+        await sim.tick(scheduler, at: t(60))
+        await sim.tick(scheduler, at: t(120))
+        try await sim.drive("both runs' tasks running", scheduler, limit: t(150)) {
             await scheduler.batch.statuses.filter { $0.active == 1 }.count == 2
         }
         #expect(await scheduler.status(of: "both")?.active.map(\.scheduledTime) == [t(60), t(120)])
@@ -52,23 +54,19 @@ struct CronSchedulerTests {
         let scheduler = try await sim.scheduler()
         try await scheduler.add(cronJob("single", policy: .forbid))
         let running = try await sim.start(scheduler)
-        try await sim.waitForSleep(until: t(60))
-        await sim.advance(to: t(60))
-        try await sim.drive("the first run's task running", limit: t(100)) {
+        await sim.tick(scheduler, at: t(60))
+        try await sim.drive("the first run's task running", scheduler, limit: t(100)) {
             await scheduler.batch.status(of: "single-1800000060")?.active == 1
         }
-        try await sim.waitForSleep(until: t(120))
-        await sim.advance(to: t(120))
-        try await waitUntil("the run at +120 s skipped") { await scheduler.status(of: "single")?.missed.count == 1 }
+        await sim.tick(scheduler, at: t(120))
         let missed = try #require(await scheduler.status(of: "single")?.missed.first)
         #expect(missed.reason == .concurrencyForbidden && missed.scheduledTime == t(120) && missed.count == 1)
         #expect(missed.message.contains("single-1800000060"))
         #expect(await scheduler.batch.status(of: "single-1800000120") == nil, "no batch job for the skipped run")
         // The first run ends at about +151 s; the run at +180 s starts.
-        try await sim.drive("the first run finished", limit: t(179)) { await scheduler.status(of: "single")?.history.count == 1 }
-        try await sim.waitForSleep(until: t(180))
-        await sim.advance(to: t(180))
-        try await waitUntil("the run at +180 s started") { await scheduler.status(of: "single")?.active.first?.scheduledTime == t(180) }
+        try await sim.drive("the first run finished", scheduler, limit: t(179)) { await scheduler.status(of: "single")?.history.count == 1 }
+        await sim.tick(scheduler, at: t(180))
+        #expect(await scheduler.status(of: "single")?.active.map(\.scheduledTime) == [t(180)])
         await running.stop()
     }
 
@@ -77,14 +75,12 @@ struct CronSchedulerTests {
         let scheduler = try await sim.scheduler()
         try await scheduler.add(cronJob("latest", policy: .replace))
         let running = try await sim.start(scheduler)
-        try await sim.waitForSleep(until: t(60))
-        await sim.advance(to: t(60))
-        try await sim.drive("the first run's task running", limit: t(100)) {
+        await sim.tick(scheduler, at: t(60))
+        try await sim.drive("the first run's task running", scheduler, limit: t(100)) {
             await scheduler.batch.status(of: "latest-1800000060")?.active == 1
         }
-        try await sim.waitForSleep(until: t(120))
-        await sim.advance(to: t(120))
-        try await sim.drive("the first run's task killed, the second running", limit: t(170)) {
+        await sim.tick(scheduler, at: t(120))
+        try await sim.drive("the first run's task killed, the second running", scheduler, limit: t(170)) {
             let old = await scheduler.batch.status(of: "latest-1800000060")
             let new = await scheduler.batch.status(of: "latest-1800000120")
             return old?.active == 0 && new?.active == 1
@@ -108,11 +104,9 @@ struct CronSchedulerTests {
         try await scheduler.add(cronJob("kept", successLimit: 2, failedLimit: 1))
         let running = try await sim.start(scheduler)
         for minute in 1...6 {
-            try await sim.waitForSleep(until: t(Double(minute * 60)))
-            await sim.advance(to: t(Double(minute * 60)))
-            try await sim.drive("run \(minute) finished", limit: t(Double(minute * 60 + 30))) {
-                let status = await scheduler.status(of: "kept")
-                return status?.lastScheduleTime == t(Double(minute * 60)) && status?.active.isEmpty == true
+            await sim.tick(scheduler, at: t(Double(minute * 60)))
+            try await sim.drive("run \(minute) finished", scheduler, limit: t(Double(minute * 60 + 30))) {
+                await scheduler.status(of: "kept")?.active.isEmpty == true
             }
         }
         let status = try #require(await scheduler.status(of: "kept"))
@@ -121,9 +115,8 @@ struct CronSchedulerTests {
         #expect(status.history.map(\.outcome) == [.succeeded, .failed, .succeeded])
         #expect(status.history[1].reason == "BackoffLimitExceeded")
         #expect(status.lastSuccessfulTime != nil)
-        try await waitUntil("older runs' batch jobs deleted") {
-            await scheduler.batch.statuses.map(\.name).sorted() == ["kept-1800000240", "kept-1800000300", "kept-1800000360"]
-        }
+        #expect(await scheduler.batch.statuses.map(\.name).sorted() == ["kept-1800000240", "kept-1800000300", "kept-1800000360"],
+                "older runs' batch jobs deleted")
         await running.stop()
     }
 
@@ -134,12 +127,13 @@ struct CronSchedulerTests {
         try await scheduler.suspend("paused")
         let running = try await sim.start(scheduler)
         #expect(await scheduler.status(of: "paused")?.nextRunTime == nil)
-        await sim.advance(to: t(200))
+        await sim.tick(scheduler, at: t(200))
         #expect(await scheduler.batch.statuses.isEmpty, "nothing runs while suspended")
         // +60 and +120 are more than 30 s late; +180 is 20 s late and starts.
         try await scheduler.resume("paused")
-        try await waitUntil("the catch-up on resume") { await scheduler.status(of: "paused")?.lastScheduleTime == t(180) }
+        await scheduler.runDue()
         let status = try #require(await scheduler.status(of: "paused"))
+        #expect(status.lastScheduleTime == t(180))
         #expect(status.active.map(\.scheduledTime) == [t(180)])
         #expect(status.active.first?.startedAt == t(200))
         #expect(status.missed.map(\.reason) == [.startingDeadlineExceeded])
@@ -159,7 +153,12 @@ struct CronSchedulerTests {
         let run = try #require(await scheduler.status(of: "manual")?.active.first)
         #expect(run.manual && run.scheduledTime == t(10))
         #expect(await scheduler.status(of: "manual")?.nextRunTime == t(60), "a manual run does not move the schedule")
-        await #expect(throws: CronSchedulerError.self) { try await scheduler.trigger("manual") }
+        let sameSecond = await #expect(throws: CronSchedulerError.self) { try await scheduler.trigger("manual") }
+        #expect(sameSecond?.code == .runExists)
+        await sim.advance(to: t(11))
+        let forbidden = await #expect(throws: CronSchedulerError.self) { try await scheduler.trigger("manual") }
+        #expect(forbidden?.code == .concurrencyForbidden, "Forbid: the manual run at +10 s is still active")
+        #expect(await scheduler.batch.statuses.count == 1)
         await running.stop()
     }
 

@@ -13,9 +13,8 @@ struct FailoverTests {
         let first = try await sim.scheduler()
         try await first.add(cronJob("handover"))
         let one = try await sim.start(first)
-        try await sim.waitForSleep(until: t(60))
-        await sim.advance(to: t(60))
-        try await sim.drive("the first run's task running", limit: t(80)) {
+        await sim.tick(first, at: t(60))
+        try await sim.drive("the first run's task running", first, limit: t(80)) {
             await first.batch.status(of: "handover-1800000060")?.active == 1
         }
         await one.stop()
@@ -24,11 +23,11 @@ struct FailoverTests {
         #expect(await second.frameworkInfo.id == first.frameworkInfo.id, "the same framework, failed over")
         #expect(await second.status(of: "handover")?.active.map(\.jobName) == ["handover-1800000060"])
         let two = try await sim.start(second)
-        // The new scheduler arms the next time, +120 s, without firing +60 s again.
-        try await sim.waitForSleep(until: t(120))
+        // The new scheduler's next time is +120 s; +60 s does not fire again.
+        #expect(await second.runDue() == t(120))
         #expect(await second.status(of: "handover")?.lastScheduleTime == t(60))
-        await sim.advance(to: t(120))
-        try await sim.drive("both runs finished", limit: t(175)) { await second.status(of: "handover")?.history.count == 2 }
+        await sim.tick(second, at: t(120))
+        try await sim.drive("both runs finished", second, limit: t(175)) { await second.status(of: "handover")?.active.isEmpty == true }
         let status = try #require(await second.status(of: "handover"))
         #expect(status.history.map(\.jobName) == ["handover-1800000060", "handover-1800000120"])
         #expect(status.history.allSatisfy { $0.outcome == .succeeded })
@@ -42,26 +41,42 @@ struct FailoverTests {
         let first = try await sim.scheduler()
         try await first.add(cronJob("catchup", startingDeadline: .seconds(150)))
         let one = try await sim.start(first)
-        try await sim.waitForSleep(until: t(60))
-        await sim.advance(to: t(60))
-        try await sim.drive("the run at +60 s finished", limit: t(90)) { await first.status(of: "catchup")?.history.count == 1 }
+        await sim.tick(first, at: t(60))
+        try await sim.drive("the run at +60 s finished", first, limit: t(90)) { await first.status(of: "catchup")?.history.count == 1 }
         await one.stop()
         // Ten minutes down: +120 … +660 pass with no scheduler.
         await sim.advance(to: t(665))
         let second = try await sim.scheduler()
         let two = try await sim.start(second)
-        try await waitUntil("the catch-up") { await second.status(of: "catchup")?.lastScheduleTime == t(660) }
+        await second.runDue()
         let status = try #require(await second.status(of: "catchup"))
+        #expect(status.lastScheduleTime == t(660))
         // Within 150 s of +665: +540, +600, +660 start; +120 … +480 (7 times) are missed.
         #expect(status.active.map(\.scheduledTime) == [t(540), t(600), t(660)])
         #expect(status.missed.count == 1)
         let missed = try #require(status.missed.first)
         #expect(missed.reason == .startingDeadlineExceeded && missed.count == 7 && missed.scheduledTime == t(480))
         #expect(missed.message.contains("2027-01-15T08:02:00+00:00") && missed.message.contains("2027-01-15T08:08:00+00:00"))
-        try await sim.drive("the three late runs finished", limit: t(700)) { await second.status(of: "catchup")?.active.isEmpty == true }
+        try await sim.drive("the three late runs finished", second, limit: t(700)) { await second.status(of: "catchup")?.active.isEmpty == true }
         #expect(await second.status(of: "catchup")?.history.map(\.scheduledTime) == [t(540), t(600), t(660)],
                 "the +60 s run dropped by successfulJobsHistoryLimit 3")
         await two.stop()
+    }
+
+    @Test func moreThanAHundredMissedTimesAreRecordedOnceAndOnlyTheLatestStarts() async throws {
+        let sim = await Simulation()
+        let scheduler = try await sim.scheduler()
+        try await scheduler.add(cronJob("long-gone"))
+        let running = try await sim.start(scheduler)
+        // 200 minutes pass before the scheduler first acts.
+        await sim.tick(scheduler, at: t(200 * 60 + 30))
+        let status = try #require(await scheduler.status(of: "long-gone"))
+        #expect(status.lastScheduleTime == t(200 * 60))
+        #expect(status.active.map(\.scheduledTime) == [t(200 * 60)], "only the latest time starts")
+        #expect(status.missed.map(\.reason) == [.tooManyMissed])
+        #expect(status.missed.first?.count == 199 && status.missed.first?.scheduledTime == t(199 * 60))
+        #expect(await scheduler.batch.statuses.count == 1)
+        await running.stop()
     }
 
     @Test func aSchedulerThatWasFailedOverStopsActingOnTheCronJob() async throws {
@@ -70,29 +85,11 @@ struct FailoverTests {
         try await old.add(cronJob("fenced"))
         let new = try await sim.scheduler()
         try await new.suspend("fenced")
-        do {
-            try await old.trigger("fenced")
-            Issue.record("the old scheduler started a run after a newer one changed the cron job")
-        } catch let error as CronSchedulerError {
-            #expect(error.code == .fenced)
-        }
-        #expect(await old.batch.statuses.isEmpty)
+        let error = await #expect(throws: CronSchedulerError.self) { try await old.trigger("fenced") }
+        #expect(error?.code == .fenced)
+        await sim.advance(to: t(60))
+        await old.runDue()
+        #expect(await old.batch.statuses.isEmpty, "the old scheduler starts nothing")
         #expect(await new.status(of: "fenced")?.suspended == true)
-    }
-
-    @Test func moreThanAHundredMissedTimesAreRecordedOnceAndOnlyTheLatestStarts() async throws {
-        let sim = await Simulation()
-        let scheduler = try await sim.scheduler()
-        try await scheduler.add(cronJob("long-gone"))
-        // 200 minutes pass before the scheduler's timers first run.
-        await sim.advance(to: t(200 * 60 + 30))
-        let running = try await sim.start(scheduler)
-        try await waitUntil("the catch-up") { await scheduler.status(of: "long-gone")?.lastScheduleTime == t(200 * 60) }
-        let status = try #require(await scheduler.status(of: "long-gone"))
-        #expect(status.active.map(\.scheduledTime) == [t(200 * 60)], "only the latest time starts")
-        #expect(status.missed.map(\.reason) == [.tooManyMissed])
-        #expect(status.missed.first?.count == 199 && status.missed.first?.scheduledTime == t(199 * 60))
-        #expect(await scheduler.batch.statuses.count == 1)
-        await running.stop()
     }
 }

@@ -45,20 +45,30 @@ struct Simulation {
         return try await CronScheduler(configuration: .init(store: store, time: time, declineFilter: .seconds(1), logger: logger))
     }
 
-    /// Connects `scheduler` to the cluster and starts its timers; stop it with ``Running/stop()``.
-    func start(_ scheduler: CronScheduler) async throws -> Running {
+    /// Connects `scheduler` to the cluster; with `timers`, also starts its timer loop (which
+    /// wakes on the virtual clock). Without, the test calls ``CronScheduler/runDue()`` itself,
+    /// so nothing depends on when a background task gets a thread.
+    func start(_ scheduler: CronScheduler, timers: Bool = false) async throws -> Running {
         let driver = try await cluster.connect(scheduler, as: await scheduler.frameworkInfo)
-        let timers = Task { await scheduler.runTimers() }
-        return Running(cluster: cluster, driver: driver, timers: timers)
+        let loop = timers ? Task { await scheduler.runTimers() } : nil
+        return Running(cluster: cluster, driver: driver, timers: loop)
+    }
+
+    /// Moves virtual time to `timestamp`, then lets `scheduler` act on what is due.
+    func tick(_ scheduler: CronScheduler, at timestamp: Timestamp) async {
+        await advance(to: timestamp)
+        await scheduler.runDue()
     }
 
     /// The current virtual time as a wall-clock timestamp.
     var now: Timestamp { time.now }
 
     /// Waits until the cron timer loop sleeps until `timestamp` (so moving time cannot race it).
+    /// The timeout is generous: other suites in the same process can hold both threads of a
+    /// small machine for many seconds.
     func waitForSleep(until timestamp: Timestamp) async throws {
         let target = ManualClock.Instant(offset: .seconds(timestamp.secondsSinceEpoch - origin.secondsSinceEpoch))
-        try await waitUntil("a timer armed for \(timestamp)") { cluster.clock.nextDeadline == target }
+        try await waitUntil("a timer armed for \(timestamp)", timeout: .seconds(45)) { cluster.clock.nextDeadline == target }
     }
 
     /// Advances virtual time to `timestamp` (after the cron loop armed its timer when `armed`).
@@ -66,26 +76,38 @@ struct Simulation {
         await cluster.run(until: .seconds(timestamp.secondsSinceEpoch - origin.secondsSinceEpoch))
     }
 
-    /// Moves virtual time on in `step`s until `condition` holds, never past `limit`.
-    func drive(_ what: String, step: Duration = .milliseconds(250), limit: Timestamp, _ condition: () async throws -> Bool) async throws {
-        try await waitUntil(what) {
-            if try await condition() { return true }
-            if time.now.advanced(by: step) <= limit { await cluster.advance(by: step) }
-            return false
+    /// Moves virtual time on in `step`s, letting `scheduler` act after each, until `condition`
+    /// holds; records an issue naming `what` if it does not by `limit`. Every step is awaited,
+    /// so the outcome does not depend on real time.
+    func drive(
+        _ what: String, _ scheduler: CronScheduler, step: Duration = .milliseconds(250), limit: Timestamp,
+        sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool
+    ) async throws {
+        while true {
+            await scheduler.runDue()
+            if try await condition() { return }
+            guard time.now.advanced(by: step) <= limit else {
+                Issue.record("not reached by \(limit) (virtual): \(what)", sourceLocation: sourceLocation)
+                throw DriveLimit()
+            }
+            await cluster.advance(by: step)
         }
     }
+
+    /// Thrown by ``drive(_:_:step:limit:sourceLocation:_:)`` when its condition never held.
+    struct DriveLimit: Error {}
 
     /// A scheduler connected to the cluster, with its timers running.
     struct Running {
         let cluster: SimulatedCluster
         let driver: SimulatedSchedulerDriver
-        let timers: Task<Void, Never>
+        let timers: Task<Void, Never>?
 
         /// Stops the scheduler as a dying process does: timers gone, connection closed, the
         /// framework's tasks kept for a new scheduler.
         func stop() async {
-            timers.cancel()
-            await timers.value
+            timers?.cancel()
+            await timers?.value
             await cluster.disconnect(driver)
         }
     }

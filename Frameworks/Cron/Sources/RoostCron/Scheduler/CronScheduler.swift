@@ -226,7 +226,7 @@ public actor CronScheduler: Scheduler {
 
     private func cronTimers() async {
         while !Task.isCancelled {
-            let next = await serializedTick()
+            let next = await runDue()
             let time = configuration.time
             await withTaskGroup(of: Void.self) { [doorbell] group in
                 if let next {
@@ -241,7 +241,15 @@ public actor CronScheduler: Scheduler {
         }
     }
 
-    private func serializedTick() async -> Timestamp? {
+    /// Acts on what is due now, once: records finished runs, starts or records as missed every
+    /// scheduled time up to now, stops replaced runs and deletes runs past the history limits.
+    /// Returns the next scheduled time of any cron job that is not suspended.
+    ///
+    /// ``runTimers()`` calls it whenever it wakes. Call it yourself when you drive time by hand,
+    /// such as from `SimulatedCluster.at(_:perform:)` (deterministic timers), instead of
+    /// running the timer loop. Errors are logged per cron job, not thrown.
+    @discardableResult
+    public func runDue() async -> Timestamp? {
         do {
             return try await serialized { await tick() }
         } catch {
