@@ -79,6 +79,27 @@ struct FailoverTests {
         await running.stop()
     }
 
+    @Test func aRunRecordedButNeverSubmittedIsSubmittedByTheNextScheduler() async throws {
+        let sim = await Simulation()
+        let first = try await sim.scheduler()
+        try await first.add(cronJob("recorded"))
+        await sim.tick(first, at: t(60))
+        // As if the first scheduler died after storing the run and before submitting it: the
+        // run's batch record is not in the store.
+        let batchRecord = StateKey("frameworks/cron/cron/runs/cron/jobs/recorded-1800000060")
+        #expect(try await sim.store.delete(batchRecord, expecting: .any), "the batch record existed")
+        let second = try await sim.scheduler()
+        #expect(await second.batch.status(of: "recorded-1800000060") == nil)
+        #expect(await second.status(of: "recorded")?.active.map(\.jobName) == ["recorded-1800000060"])
+        let running = try await sim.start(second)
+        try await sim.drive("the recorded run submitted and finished", second, limit: t(90)) {
+            await second.status(of: "recorded")?.history.first?.outcome == .succeeded
+        }
+        #expect(await second.status(of: "recorded")?.lastScheduleTime == t(60), "the time is not fired again")
+        #expect(await second.batch.statuses.map(\.name) == ["recorded-1800000060"])
+        await running.stop()
+    }
+
     @Test func aSchedulerThatWasFailedOverStopsActingOnTheCronJob() async throws {
         let sim = await Simulation()
         let old = try await sim.scheduler()
