@@ -100,6 +100,23 @@ struct FailoverTests {
         await running.stop()
     }
 
+    @Test func aRecordedRunPastItsStartingDeadlineIsRecordedAsMissedNotStarted() async throws {
+        let sim = await Simulation()
+        let first = try await sim.scheduler()
+        try await first.add(cronJob("too-late", startingDeadline: .seconds(20)))
+        await sim.tick(first, at: t(60))
+        #expect(try await sim.store.delete(StateKey("frameworks/cron/cron/runs/cron/jobs/too-late-1800000060"), expecting: .any))
+        await sim.advance(to: t(90))
+        let second = try await sim.scheduler()
+        let running = try await sim.start(second)
+        await second.runDue()
+        let status = try #require(await second.status(of: "too-late"))
+        #expect(status.active.isEmpty && status.history.isEmpty)
+        #expect(status.missed.map(\.reason) == [.startingDeadlineExceeded] && status.missed.first?.scheduledTime == t(60))
+        #expect(await second.batch.statuses.isEmpty, "a run 30 s late with a 20 s deadline does not start")
+        await running.stop()
+    }
+
     @Test func aSchedulerThatWasFailedOverStopsActingOnTheCronJob() async throws {
         let sim = await Simulation()
         let old = try await sim.scheduler()

@@ -153,6 +153,20 @@ struct CronJobState: Codable, Hashable, Sendable {
         trimHistory()
     }
 
+    /// Gives up a run that was recorded but never submitted (a scheduler stopped in between)
+    /// once it is past its starting deadline: it is recorded as missed instead.
+    /// Returns whether it was given up; a manual run or one without a deadline never is.
+    mutating func abandonIfLate(_ jobName: String, now: Timestamp, limit: Int) -> Bool {
+        guard let deadline = spec.startingDeadline, let index = active.firstIndex(where: { $0.jobName == jobName }) else { return false }
+        let run = active[index]
+        guard !run.manual, now > run.scheduledTime.advanced(by: deadline) else { return false }
+        active.remove(at: index)
+        recordMissed(run.scheduledTime, count: 1, .startingDeadlineExceeded,
+                     "run \(jobName) was recorded but not submitted before its scheduler stopped, and is now past startingDeadlineSeconds (\(deadline.seconds)); it is \(format(now))",
+                     now: now, limit: limit)
+        return true
+    }
+
     /// Drops the oldest finished runs beyond the history limits; their batch jobs are deleted.
     mutating func trimHistory() {
         for success in [true, false] {

@@ -290,7 +290,8 @@ public actor CronScheduler: Scheduler {
 
     /// Brings a cron job up to date with its runs' batch jobs: records finished runs, submits
     /// recorded runs the batch scheduler does not know (a scheduler stopped between storing
-    /// and submitting), stops replaced runs and deletes runs past the history limits.
+    /// and submitting; past the starting deadline they are recorded as missed instead), stops
+    /// replaced runs and deletes runs past the history limits.
     private func refresh(_ name: String) async throws {
         guard var state = states[name] else { throw unknown(name) }
         if fenced.contains(name) {
@@ -300,7 +301,11 @@ public actor CronScheduler: Scheduler {
         var unsubmitted: [CronRun] = []
         for run in state.active {
             guard let status = await batch.status(of: run.jobName) else {
-                unsubmitted.append(run)
+                if state.abandonIfLate(run.jobName, now: now, limit: configuration.missedHistoryLimit) {
+                    configuration.logger.notice("cron job \(name): run \(run.jobName) was never submitted and is past its starting deadline; recorded as missed")
+                } else {
+                    unsubmitted.append(run)
+                }
                 continue
             }
             if status.isFinished {
