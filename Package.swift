@@ -74,7 +74,12 @@ let package = Package(
             swiftSettings: upcoming
         ),
         // The cron framework: schedule expressions and the scheduler that launches batch runs.
-        .target(name: "RoostCron", path: "Frameworks/Cron/Sources/RoostCron", swiftSettings: upcoming),
+        .target(
+            name: "RoostCron",
+            dependencies: ["RoostCore", "RoostBatch", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            path: "Frameworks/Cron/Sources/RoostCron",
+            swiftSettings: upcoming
+        ),
         // The batch framework: job specs, the scheduler that runs them to completion, job status.
         .target(
             name: "RoostBatch",
@@ -143,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RoostCronTests",
-            dependencies: ["RoostCron", "RoostTesting"],
+            dependencies: ["RoostCron", "RoostBatch", "RoostCore", "RoostCluster", "RoostMaster", "RoostAgent", "RoostTesting", .product(name: "Logging", package: "swift-log")],
             path: "Frameworks/Cron/Tests/RoostCronTests",
             swiftSettings: upcoming
         ),

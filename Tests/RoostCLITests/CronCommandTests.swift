@@ -1,6 +1,7 @@
+import Foundation
 import Testing
 
-/// `roost cron next` as a user runs it.
+/// `roost cron next` and `roost cron validate` as a user runs them.
 @Suite(.timeLimit(.minutes(1)))
 struct CronCommandTests {
     @Test func nextPrintsFireTimesInTheZoneWithTheOffset() throws {
@@ -35,5 +36,20 @@ struct CronCommandTests {
         let count = try RoostBinary.run(["cron", "next", "@daily", "--count", "0"])
         #expect(count.status != 0)
         #expect(count.stderr.contains("--count must be 1 or more"))
+    }
+
+    @Test func validatePrintsCronJobsWithDefaultsAndRejectsTyposNamingTheField() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("roost-cron-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "- {name: tick, schedule: '*/5 * * * *', jobTemplate: {command: 'true'}}\n".write(toFile: "\(folder)/good.yaml", atomically: true, encoding: .utf8)
+        try "name: tick\nschedule: '@daily'\njobTemplate: {command: 'true'}\nsuspnd: true\n".write(toFile: "\(folder)/bad.yaml", atomically: true, encoding: .utf8)
+        let good = try RoostBinary.run(["cron", "validate", "\(folder)/good.yaml"])
+        #expect(good.status == 0, "stderr: \(good.stderr)")
+        #expect(good.stdout.contains("\"concurrencyPolicy\" : \"Allow\"") && good.stdout.contains("\"successfulJobsHistoryLimit\" : 3"))
+        for command in ["validate", "run"] {
+            let bad = try RoostBinary.run(["cron", command, "\(folder)/bad.yaml"])
+            #expect(bad.status == 2)
+            #expect(bad.stderr.contains("unknown field 'suspnd' in cron job 'tick' (did you mean 'suspend'?)"), "\(bad.stderr)")
+        }
     }
 }

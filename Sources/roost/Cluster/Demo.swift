@@ -5,15 +5,17 @@ import RoostCluster
 import RoostCore
 import RoostMaster
 
-/// `roost demo`: the embedded cluster running three small frameworks on real processes.
+/// `roost demo`: the embedded cluster running four small frameworks on real processes.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the embedded cluster with three small frameworks on real processes (about 20-30 s).",
+        abstract: "Run the embedded cluster with four small frameworks on real processes (about 20-30 s).",
         discussion: """
             Two batch frameworks (the sample BatchScheduler) run jobs to completion: one job of \
             30 short tasks, 8 at a time, and an indexed job whose shards 0, 3 and 6 fail on their \
             first attempt and are retried after a back-off. A service keeps two long-running \
-            processes up. All share the agents by DRF. A progress line shows each framework's \
+            processes up. The cron framework (the sample CronScheduler) runs a cron job every minute, \
+            and starts one run at once so the demo need not wait for a minute boundary. All share \
+            the agents by DRF. A progress line shows each framework's \
             tasks and dominant share; a summary table ends the run. Exits 0 when every framework \
             met its goal.
             """
@@ -65,7 +67,7 @@ struct Demo: AsyncParsableCommand {
         say("\nevery framework met its goal")
     }
 
-    /// The demo's frameworks: two batch schedulers (one job each) and a small service.
+    /// The demo's frameworks: two batch schedulers (one job each), a small service and the cron scheduler.
     static func parts(_ running: LocalCluster.Running) async throws -> [any DemoPart] {
         let directories = await running.agentDirectories()
         let batch = BatchJob(
@@ -83,6 +85,7 @@ struct Demo: AsyncParsableCommand {
             try await BatchDemoPart(job: batch, agentWorkDirectories: directories),
             try await BatchDemoPart(job: flaky, agentWorkDirectories: directories),
             DemoFramework(name: "service", tasks: service),
+            try await CronDemoPart(agentWorkDirectories: directories),
         ]
     }
 

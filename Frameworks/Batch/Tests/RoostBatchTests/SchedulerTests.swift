@@ -201,6 +201,27 @@ func update(_ task: TaskID, _ state: TaskState, exitCode: Int32? = nil, reason: 
         #expect(bad?.message == "job.completions: must be ≥ 0, got -1")
         #expect(await batch.status(of: "bad") == nil)
     }
+
+    @Test func onlyAJobWithNoActiveTaskIsDeletedAndItsRecordGoes() async throws {
+        let store = InMemoryStateStore()
+        let batch = try await scheduler(store)
+        let driver = FakeDriver()
+        try await batch.registered(driver, frameworkID: "fw-1", master: master)
+        try await batch.submit(BatchJob(name: "gone", command: .shell("true"), resources: "cpus:0.25;mem:32"))
+        try await batch.resourceOffers(driver, offers: [offer("o1")])
+        let task = try #require(driver.launches.first)
+        let active = await #expect(throws: BatchSchedulerError.self) { try await batch.delete("gone") }
+        #expect(active?.code == .jobActive)
+        try await batch.statusUpdate(driver, status: update(task.id, .running))
+        try await batch.statusUpdate(driver, status: update(task.id, .finished, exitCode: 0))
+        #expect(await batch.status(of: "gone")?.isFinished == true)
+        try await batch.delete("gone")
+        #expect(await batch.status(of: "gone") == nil)
+        let stored = try await (store as any StateStore).get("frameworks/batch/batch/jobs/gone")
+        #expect(stored == nil, "the record is deleted from the store")
+        try await batch.delete("gone")
+        #expect(try await BatchScheduler(configuration: .init(store: store)).status(of: "gone") == nil, "a new scheduler does not load it")
+    }
 }
 
 /// The part of a stored job record this test reads (the record's format is the scheduler's own).

@@ -169,16 +169,21 @@ extension LocalCluster.Running {
     }
 }
 
+/// How long a test waits for something that involves real processes on the embedded
+/// cluster: generous, since the suite runs tests in parallel on two shared cores (a passing
+/// wait returns as soon as its condition holds).
+let clusterWait = Duration.seconds(60)
+
 /// Waits until `job` is finished on `scheduler` and returns its status.
 @discardableResult
-func waitUntilFinished(_ job: String, on scheduler: BatchScheduler, timeout: Duration = .seconds(20)) async throws -> JobStatus {
+func waitUntilFinished(_ job: String, on scheduler: BatchScheduler, timeout: Duration = clusterWait) async throws -> JobStatus {
     try await waitUntil("job \(job) finished", timeout: timeout) { await scheduler.status(of: job)?.isFinished == true }
     return try #require(await scheduler.status(of: job))
 }
 
 /// Waits until `job` on `scheduler` satisfies `condition`, naming `what` on timeout.
 func waitFor(_ what: String, job: String, on scheduler: BatchScheduler, _ condition: @escaping (JobStatus) -> Bool) async throws {
-    try await waitUntil("job \(job): \(what)") {
+    try await waitUntil("job \(job): \(what)", timeout: clusterWait) {
         guard let status = await scheduler.status(of: job) else { return false }
         return condition(status)
     }

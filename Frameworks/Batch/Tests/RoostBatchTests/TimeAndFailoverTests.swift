@@ -20,11 +20,11 @@ struct TimeAndFailoverTests {
                 completionMode: .indexed, backoffLimit: 6))
             let status = try await running.withScheduler(scheduler) { recorder in
                 try await waitFor("first failure", job: "flaky", on: scheduler) { $0.failed == 1 }
-                try await waitUntil("the retry armed 10 s after the first failure") { clock.nextDeadline == .init(offset: .seconds(10)) }
+                try await waitUntil("the retry armed 10 s after the first failure", timeout: clusterWait) { clock.nextDeadline == .init(offset: .seconds(10)) }
                 #expect(await scheduler.status(of: "flaky")?.tasks.count == 1, "no retry before the back-off ends")
                 clock.advance(by: .seconds(10))
                 try await waitFor("second failure", job: "flaky", on: scheduler) { $0.failed == 2 }
-                try await waitUntil("the retry armed 20 s after the second failure") { clock.nextDeadline == .init(offset: .seconds(30)) }
+                try await waitUntil("the retry armed 20 s after the second failure", timeout: clusterWait) { clock.nextDeadline == .init(offset: .seconds(30)) }
                 clock.advance(by: .seconds(20))
                 let status = try await waitUntilFinished("flaky", on: scheduler)
                 let calls = await recorder.driver?.recorded ?? []
@@ -48,7 +48,7 @@ struct TimeAndFailoverTests {
             let status = try await running.withScheduler(scheduler) { _ in
                 try await waitFor("first failure", job: "late", on: scheduler) { $0.failed == 1 }
                 // The deadline (5 s) comes before the retry (10 s).
-                try await waitUntil("the deadline armed") { clock.nextDeadline == .init(offset: .seconds(5)) }
+                try await waitUntil("the deadline armed", timeout: clusterWait) { clock.nextDeadline == .init(offset: .seconds(5)) }
                 clock.advance(by: .seconds(5))
                 return try await waitUntilFinished("late", on: scheduler)
             }
@@ -67,7 +67,7 @@ struct TimeAndFailoverTests {
                 activeDeadline: .seconds(60), ttlAfterFinished: .seconds(100), killGracePeriod: .milliseconds(500)))
             try await running.withScheduler(scheduler) { _ in
                 try await waitFor("two tasks running", job: "slow", on: scheduler) { $0.tasks.filter { $0.state == .running }.count == 2 }
-                try await waitUntil("the deadline armed") { clock.nextDeadline == .init(offset: .seconds(60)) }
+                try await waitUntil("the deadline armed", timeout: clusterWait) { clock.nextDeadline == .init(offset: .seconds(60)) }
                 clock.advance(by: .seconds(60))
                 let failed = try await waitUntilFinished("slow", on: scheduler)
                 #expect(failed.failureReason == .deadlineExceeded)
@@ -75,9 +75,9 @@ struct TimeAndFailoverTests {
                 let killed = try #require(await scheduler.status(of: "slow"))
                 #expect(killed.tasks.allSatisfy { $0.state == .killed && $0.outcome == .stopped })
                 #expect(killed.failed == 0)
-                try await waitUntil("the TTL armed") { clock.nextDeadline == .init(offset: .seconds(160)) }
+                try await waitUntil("the TTL armed", timeout: clusterWait) { clock.nextDeadline == .init(offset: .seconds(160)) }
                 clock.advance(by: .seconds(100))
-                try await waitUntil("the record deleted after its TTL") { await scheduler.status(of: "slow") == nil }
+                try await waitUntil("the record deleted after its TTL", timeout: clusterWait) { await scheduler.status(of: "slow") == nil }
             }
         }
     }
@@ -100,7 +100,7 @@ struct TimeAndFailoverTests {
             #expect(recovered.active == 3, "the new scheduler knows the running tasks from the store")
             #expect(await second.frameworkInfo.id == first.frameworkInfo.id)
             let status = try await running.withScheduler(second) { recorder in
-                try await waitUntil("the master's reconciliation answers: three tasks running") {
+                try await waitUntil("the master's reconciliation answers: three tasks running", timeout: clusterWait) {
                     let answers = await recorder.updates.filter { $0.reason == .reconciliation }
                     return Set(answers.filter { $0.state == .running }.map(\.taskID)).count == 3
                 }

@@ -151,6 +151,31 @@ public actor BatchScheduler: Scheduler {
         await changed(workAdded: true)
     }
 
+    /// Deletes a job's record now, as `kubectl delete job` does for a finished job: the cron
+    /// framework calls it to keep only its history limits' worth of runs.
+    ///
+    /// Only a job with no active task may be deleted: a finished one, or a suspended one whose
+    /// tasks have all ended (suspend it first to stop a running job). Deleting an unknown job does nothing.
+    /// - Throws: ``BatchSchedulerError`` with `jobActive` when the job has active tasks or may
+    ///   still launch some; ``StateStoreError`` when the deletion cannot be stored.
+    public func delete(_ name: String) async throws {
+        guard let run = jobs[name] else { return }
+        let status = run.status
+        guard status.active == 0, status.isFinished || status.condition.kind == .suspended else {
+            throw BatchSchedulerError(
+                .jobActive, "job '\(name)' is \(status.condition.kind.rawValue) with \(status.active) active task(s); suspend it and wait for its tasks to end first")
+        }
+        jobs[name] = nil
+        do {
+            try await persist(name)
+        } catch {
+            jobs[name] = run
+            throw error
+        }
+        configuration.logger.info("job \(name) deleted")
+        await changed(workAdded: false)
+    }
+
     /// A job's status, or `nil` when no job has that name (never submitted, or its TTL ended).
     public func status(of name: String) -> JobStatus? { jobs[name]?.status }
 
@@ -270,7 +295,10 @@ public actor BatchScheduler: Scheduler {
             await withTaskGroup(of: Void.self) { [doorbell] group in
                 if let next {
                     group.addTask {
-                        try? await time.sleep(until: next)
+                        // Only a sleep that ran out rings: a cancelled one (the loop woke for
+                        // another reason) must not leave a ring behind, or the next wait
+                        // returns at once and the loop spins.
+                        guard (try? await time.sleep(until: next)) != nil else { return }
                         doorbell.ring()
                     }
                 }

@@ -20,6 +20,8 @@ extension ErrorCode where Domain == BatchSchedulerError {
     public static var jobExists: Self { Self("jobExists") }
     /// No job has that name.
     public static var unknownJob: Self { Self("unknownJob") }
+    /// ``BatchScheduler/delete(_:)`` was asked to delete a job that has, or may launch, tasks.
+    public static var jobActive: Self { Self("jobActive") }
     /// A value given to ``BatchScheduler/scale(_:parallelism:)`` is out of range.
     public static var invalidValue: Self { Self("invalidValue") }
 }
