@@ -79,6 +79,8 @@ struct CheckedPolicy: AllocatorPolicy {
         twin.setWeight(weight, for: role)
     }
 
+    var preempts: Bool { policy.preempts }
+
     func victims(for demand: [ResourceRequest], of candidate: CandidateID, running: [RunningTask], agents: [AgentResources]) -> [Preemption] {
         policy.victims(for: demand, of: candidate, running: running, agents: agents)
     }

@@ -125,7 +125,7 @@ extension AllocationEngine {
     /// (highest priority, then earliest registration) first, counting kills already under way
     /// and those decided for more important frameworks as freed.
     private mutating func planPreemptions() -> [Preemption] {
-        guard !needy.isEmpty else { return [] }
+        guard policy.preempts, !needy.isEmpty else { return [] }
         let needy = self.needy.compactMap { framework -> (FrameworkID, FrameworkRecord, CandidateID)? in
             guard let record = frameworks[framework], !record.demand.isEmpty, let role = record.info.roles.first, let id = record.candidates[role] else { return nil }
             return (framework, record, id)

@@ -32,6 +32,8 @@ public struct PriorityAllocator: AllocatorPolicy {
 
     /// The policy's name in logs, metrics and explanations: `priority`.
     public var name: String { "priority" }
+    /// `true`: a framework's unmet demand may take resources from lower priorities.
+    public var preempts: Bool { true }
 
     private var ledger: ShareLedger
     private var weights: [Role: Double]

@@ -59,6 +59,11 @@ public protocol AllocatorPolicy: Sendable {
     /// A role's weight changed (default 1). Policies that ignore weights need not implement it.
     mutating func setWeight(_ weight: Double, for role: Role)
 
+    /// Whether this policy preempts: only then does the engine work out unmet demand and ask
+    /// ``victims(for:of:running:agents:)`` each cycle. Default `false`; a policy that
+    /// implements `victims` must return `true` here.
+    var preempts: Bool { get }
+
     /// Tasks to kill so that a candidate's unmet `demand` (from its `request` call) can be met,
     /// if this policy preempts.
     ///
@@ -80,6 +85,8 @@ extension AllocatorPolicy {
     public mutating func updateCandidate(_ candidate: AllocationCandidate) {}
     /// Default: ignores weights.
     public mutating func setWeight(_ weight: Double, for role: Role) {}
+    /// Default: `false`, the policy never preempts.
+    public var preempts: Bool { false }
     /// Default: preempts nothing.
     public func victims(for demand: [ResourceRequest], of candidate: CandidateID, running: [RunningTask], agents: [AgentResources]) -> [Preemption] { [] }
     /// Default: no policy-specific reasons.
