@@ -45,7 +45,11 @@ let package = Package(
             swiftSettings: upcoming
         ),
         // Leader electors (static now; ZooKeeper with the coordination issue).
-        .target(name: "RoostCoordination", dependencies: ["RoostCore"], swiftSettings: upcoming),
+        .target(
+            name: "RoostCoordination",
+            dependencies: ["RoostCore", "ZooKeeperNIO", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming
+        ),
         // The master runtime: frameworks, agents, tasks and offers, gated by a leader elector.
         .target(
             name: "RoostMaster",
@@ -114,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "roost",
             dependencies: [
-                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostCron", "RoostBatch",
+                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostCron", "RoostBatch", "RoostCoordination", "ZooKeeperNIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -148,6 +152,11 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(name: "RoostTestingTests", dependencies: ["RoostCore", "RoostTesting"], swiftSettings: upcoming),
+        .testTarget(
+            name: "RoostCoordinationTests",
+            dependencies: ["RoostCoordination", "RoostCore", "ZooKeeperNIO", "ZooKeeperTesting", "RoostTesting"],
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "ZooKeeperNIOTests",
             dependencies: ["ZooKeeperNIO", "ZooKeeperTesting", "RoostTesting"],
