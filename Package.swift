@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(name: "RoostMasterTests", dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostCoordination", "RoostTesting"], swiftSettings: upcoming),
         .testTarget(name: "RoostAgentTests", dependencies: ["RoostCore", "RoostAgent", "RoostTesting"], swiftSettings: upcoming),
         // Runs the built `roost` binary as a user would.
-        .testTarget(name: "RoostCLITests", dependencies: ["roost", "RoostTesting"], swiftSettings: upcoming),
+        .testTarget(name: "RoostCLITests", dependencies: ["roost", "RoostTesting", "ZooKeeperTesting"], swiftSettings: upcoming),
         .testTarget(
             name: "RoostClusterTests",
             dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCoordination", "RoostCluster", "RoostTesting"],
