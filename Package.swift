@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "roost-bench",
             dependencies: [
-                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostTesting", "ZooKeeperNIO", "ZooKeeperTesting",
+                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostCoordination", "RoostTesting", "ZooKeeperNIO", "ZooKeeperTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
