@@ -118,7 +118,8 @@ public final class ZooKeeperLeaderElector: LeaderElector {
         guard let task = campaignState.withLock({ $0?.task }) else { return }
         task.cancel()
         await task.value
-        campaignState.withLock { $0 = nil }
+        // Only this campaign's record: a new campaign may have started meanwhile.
+        campaignState.withLock { if $0?.task == task { $0 = nil } }
     }
 
     /// The leader according to ZooKeeper now: the `MasterInfo` in the lowest candidate node,

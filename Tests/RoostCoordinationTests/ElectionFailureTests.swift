@@ -2,6 +2,7 @@ import Foundation
 import RoostCoordination
 import RoostCore
 import RoostTesting
+import Synchronization
 import Testing
 import ZooKeeperNIO
 import ZooKeeperTesting
@@ -50,6 +51,23 @@ extension CoordinationTests {
             }
         }
 
+        /// The conformance suite with its loss check: candidates reach the ensemble through one of
+        /// its two followers each, and the disruption pauses the leader's follower.
+        @Test func zooKeeperElectorPassesTheConformanceSuiteWithAPartition() async throws {
+            try await ZooKeeperEnsemble.withEnsemble(size: 3) { ensemble in
+                let followers = ensemble.members.filter { $0.mode() == "follower" }
+                try #require(followers.count == 2, "modes: \(ensemble.members.map { $0.mode() ?? "?" })")
+                let paused = PausedServers()
+                defer { paused.resumeAll() }
+                let configuration = LeaderElectorConformance.Configuration(
+                    candidates: 4, handovers: 1, timeout: .seconds(10),
+                    disrupt: { candidate in paused.pause(followers[candidate % 2]) })
+                try await LeaderElectorConformance.verify(configuration) { index in
+                    makeElector(followers[index % 2].connectString)
+                }
+            }
+        }
+
         /// A standalone server stopped and restarted: the leader steps down when the connection
         /// goes, and after the restart (the session survives, its data kept) it rejoins with a new
         /// node, so whoever leads next does so with a newer epoch.
@@ -72,5 +90,19 @@ extension CoordinationTests {
                 await recorder.finish()
             }
         }
+    }
+}
+
+/// Servers a test paused, resumed when it ends.
+final class PausedServers: Sendable {
+    private let servers = Mutex<[ZooKeeperServer]>([])
+
+    func pause(_ server: ZooKeeperServer) {
+        server.pause()
+        servers.withLock { $0.append(server) }
+    }
+
+    func resumeAll() {
+        for server in servers.withLock({ $0 }) { server.resume() }
     }
 }
