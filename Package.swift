@@ -47,7 +47,10 @@ let package = Package(
         // Leader electors (static now; ZooKeeper with the coordination issue).
         .target(
             name: "RoostCoordination",
-            dependencies: ["RoostCore", "ZooKeeperNIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "RoostCore", "ZooKeeperNIO", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: upcoming
         ),
         // The master runtime: frameworks, agents, tasks and offers, gated by a leader elector.

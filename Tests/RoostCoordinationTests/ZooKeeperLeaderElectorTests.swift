@@ -78,3 +78,23 @@ extension CoordinationTests {
         }
     }
 }
+
+extension CoordinationTests {
+    @Suite struct ElectionAsAService {
+        @Test func runResignsWhenItsTaskIsCancelled() async throws {
+            try await ZooKeeperServer.withServer { server in
+                let elector = makeElector(server.connectString)
+                let recorder = ElectionRecorder()
+                try await recorder.campaign(elector, as: 0)
+                try await waitUntil("elected") { recorder.soleLeader == 0 }
+                let service = Task { try await elector.run() }
+                service.cancel()
+                try await service.value
+                await recorder.finish()
+                #expect(recorder.all.map(\.event) == [.elected(epoch: recorder.epochs[0]), .lost])
+                #expect(!elector.isLeading)
+                #expect(try await elector.currentLeader() == nil)
+            }
+        }
+    }
+}
