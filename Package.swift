@@ -45,7 +45,14 @@ let package = Package(
             swiftSettings: upcoming
         ),
         // Leader electors (static now; ZooKeeper with the coordination issue).
-        .target(name: "RoostCoordination", dependencies: ["RoostCore"], swiftSettings: upcoming),
+        .target(
+            name: "RoostCoordination",
+            dependencies: [
+                "RoostCore", "ZooKeeperNIO", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcoming
+        ),
         // The master runtime: frameworks, agents, tasks and offers, gated by a leader elector.
         .target(
             name: "RoostMaster",
@@ -110,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "roost-bench",
             dependencies: [
-                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostTesting", "ZooKeeperNIO", "ZooKeeperTesting",
+                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostCoordination", "RoostTesting", "ZooKeeperNIO", "ZooKeeperTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -119,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "roost",
             dependencies: [
-                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostCron", "RoostBatch", "RoostTesting",
+                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostCron", "RoostBatch", "RoostTesting", "RoostCoordination", "ZooKeeperNIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -129,7 +136,7 @@ let package = Package(
         .testTarget(name: "RoostMasterTests", dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostCoordination", "RoostTesting"], swiftSettings: upcoming),
         .testTarget(name: "RoostAgentTests", dependencies: ["RoostCore", "RoostAgent", "RoostTesting"], swiftSettings: upcoming),
         // Runs the built `roost` binary as a user would.
-        .testTarget(name: "RoostCLITests", dependencies: ["roost", "RoostTesting"], swiftSettings: upcoming),
+        .testTarget(name: "RoostCLITests", dependencies: ["roost", "RoostTesting", "ZooKeeperTesting"], swiftSettings: upcoming),
         .testTarget(
             name: "RoostClusterTests",
             dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCoordination", "RoostCluster", "RoostTesting"],
@@ -153,6 +160,11 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(name: "RoostTestingTests", dependencies: ["RoostCore", "RoostTesting"], swiftSettings: upcoming),
+        .testTarget(
+            name: "RoostCoordinationTests",
+            dependencies: ["RoostCoordination", "RoostCore", "ZooKeeperNIO", "ZooKeeperTesting", "RoostTesting"],
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "ZooKeeperNIOTests",
             dependencies: ["ZooKeeperNIO", "ZooKeeperTesting", "RoostTesting"],

@@ -27,8 +27,8 @@ public struct MasterInfo: Hashable, Sendable, Codable {
 ///
 /// Every message a master sends carries its epoch; agents and drivers refuse
 /// messages whose epoch is older than the newest they have seen, so a deposed
-/// leader is fenced at once. With ZooKeeper it is the leader node's sequence
-/// number. JSON: a number.
+/// leader is fenced at once. With ZooKeeper it is the leader node's `czxid` (the
+/// zxid that created it), which grows with every write to the ensemble. JSON: a number.
 public struct LeaderEpoch: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     /// The epoch's number.
     public var rawValue: UInt64

@@ -430,7 +430,9 @@ public struct StateStoreError: CodedError, Hashable, Sendable {
         self.message = message
     }
 
-    static func versionMismatch(
+    /// The error every store throws when `expected` does not hold: `put k expected version 3
+    /// but found version 4; re-read and retry`. For store implementations, so all word it alike.
+    public static func versionMismatch(
         _ operation: String, _ key: StateKey, expected: ExpectedVersion, found: StateVersion?
     ) -> StateStoreError {
         let foundText = found.map { "found version \($0)" } ?? "the key is absent"
@@ -439,7 +441,8 @@ public struct StateStoreError: CodedError, Hashable, Sendable {
             message: "\(operation) \(key) expected \(expected) but \(foundText); re-read and retry")
     }
 
-    static func valueTooLarge(_ key: StateKey, size: Int, limit: Int) -> StateStoreError {
+    /// The error every store throws for a value over its limit, naming the size, the limit and the fix.
+    public static func valueTooLarge(_ key: StateKey, size: Int, limit: Int) -> StateStoreError {
         StateStoreError(
             code: .valueTooLarge, key: key.path,
             message: "put \(key): the value is \(size) bytes and the limit is \(limit) (maxValueSize); "

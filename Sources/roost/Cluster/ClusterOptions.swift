@@ -45,7 +45,10 @@ struct ClusterOptions: ParsableArguments {
     }
 
     /// Sends log lines at `--log-level` and above to stderr.
-    func bootstrapLogging() -> Logger {
+    func bootstrapLogging() -> Logger { Self.bootstrapLogging(level: logLevel) }
+
+    /// Sends log lines at `level` and above to stderr (for commands without the cluster options).
+    static func bootstrapLogging(level logLevel: LogLevel) -> Logger {
         let level = Logger.Level(rawValue: logLevel.rawValue) ?? .warning
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
