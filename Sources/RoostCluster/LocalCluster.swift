@@ -39,6 +39,8 @@ public struct LocalCluster: Sendable {
         /// CPU weight, kills that reach every process) where they are mounted and writable,
         /// else process groups, said once in the log.
         public var isolation: IsolationMode
+        /// How often agents report their tasks' usage to the master. Default 10 s.
+        public var usageInterval: Duration
 
         /// Creates a configuration.
         public init(
@@ -51,9 +53,11 @@ public struct LocalCluster: Sendable {
             statusUpdateRetry: Duration = .seconds(10),
             executors: [String: Agent.ExecutorFactory] = [:],
             logger: Logger = Logger(label: "roost.local"),
-            isolation: IsolationMode = .auto
+            isolation: IsolationMode = .auto,
+            usageInterval: Duration = .seconds(10)
         ) {
             self.isolation = isolation
+            self.usageInterval = usageInterval
             self.agents = agents
             self.agentResources = agentResources
             self.agentAttributes = agentAttributes
@@ -119,7 +123,7 @@ public struct LocalCluster: Sendable {
                 configuration: .init(
                     hostname: "localhost", resources: shares[index], attributes: configuration.agentAttributes(index),
                     statusUpdateRetry: configuration.statusUpdateRetry, checkpointDirectory: "\(directory)/meta",
-                    isolator: isolator),
+                    isolator: isolator, usageInterval: configuration.usageInterval),
                 transport: InProcessAgentTransport(master: master),
                 commandExecutor: { _, _ in CommandExecutor(configuration: .init(workDirectory: directory, logger: logger, isolator: isolator)) },
                 executors: configuration.executors,

@@ -27,6 +27,11 @@ extension MasterState {
             return [.scheduler(connection, .failure(agentID: agentID, executorID: executorID, status: status))]
         case .pong:
             return []
+        case .usage(let reports):
+            for report in reports where frameworks[report.frameworkID]?.tasks[report.taskID]?.agentID == agentID {
+                frameworks[report.frameworkID]?.tasks[report.taskID]?.usage = report.usage
+            }
+            return []
         case .unregister:
             return removeAgent(agentID, state: { _ in .gone }, reason: .agentRemoved, message: "the agent shut down", now: now)
         }

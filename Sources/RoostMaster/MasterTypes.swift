@@ -39,4 +39,7 @@ public struct MasterTask: Hashable, Sendable, Codable {
     public var state: TaskState
     /// The latest status update received for it.
     public var latestStatus: TaskStatus?
+    /// Its latest usage as its agent reported it (agents isolating with cgroups report it
+    /// every `usageInterval`); `nil` before the first report or without accounting.
+    public var usage: ResourceUsage?
 }

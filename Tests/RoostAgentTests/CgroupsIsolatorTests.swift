@@ -81,6 +81,28 @@ struct CgroupsIsolatorTests {
         #expect(isolator.leftovers().isEmpty)
     }
 
+    @Test func aRestartedAgentRemovesStaleCgroupsAndKillsWhatRanInThem() async throws {
+        let name = "test-\(UUID().uuidString.prefix(8).lowercased())"
+        let before = try CgroupsIsolator(configuration: .init(agentName: name))
+        let kept = ContainerID(framework: "f", task: "adopted")
+        let stale = ContainerID(framework: "f", task: "orphan")
+        _ = try before.prepare(TaskInfo(id: "adopted", resources: "cpus:0.1;mem:32", command: .shell("true")), container: kept)
+        let placement = try before.prepare(TaskInfo(id: "orphan", resources: "cpus:0.1;mem:32", command: .shell("true")), container: stale)
+        // A process left in the stale cgroup, as after an agent crash.
+        let orphan = try await TaskProcess.launch(.init(command: .argv(["sleep", "1000"]), workingDirectory: "/", joinFiles: placement.procsFiles))
+        defer { _ = orphan.pid }  // kept alive until here; its teardown (if the test fails) kills it
+        try await waitUntil("the orphan joined its cgroup") { before.usage(of: stale)?.processes == 1 }
+
+        let after = try CgroupsIsolator(configuration: .init(agentName: name))
+        await after.removeStale(keeping: [kept])
+        try await waitUntil("the orphan in the stale cgroup was killed") { orphan.termination != nil }
+        #expect(orphan.termination == .signaled(SIGKILL))
+        #expect(after.leftovers().contains { $0.hasSuffix("/f.adopted") })
+        #expect(!after.leftovers().contains { $0.hasSuffix("/f.orphan") })
+        await after.close()
+        #expect(after.leftovers().isEmpty)
+    }
+
     @Test func finishedTasksLeaveNoCgroupBehind() async throws {
         let isolator = try #require(testIsolator())
         try await withExecutor(isolator: isolator) { executor, driver, _ in

@@ -88,29 +88,6 @@ public struct ContainerLimitation: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// A container's usage, as Mesos' `/monitor/statistics` reports it.
-public struct ResourceUsage: Hashable, Sendable, Codable {
-    /// Memory in use now, in bytes.
-    public var memoryBytes: Int64
-    /// The most memory used at once, in bytes.
-    public var memoryPeakBytes: Int64
-    /// CPU time in user mode, in seconds.
-    public var cpuUserSeconds: Double
-    /// CPU time in the kernel, in seconds.
-    public var cpuSystemSeconds: Double
-    /// Processes (and threads, for cgroup v1 `pids.current`) in the container.
-    public var processes: Int
-
-    /// Usage; see each property.
-    public init(memoryBytes: Int64, memoryPeakBytes: Int64, cpuUserSeconds: Double, cpuSystemSeconds: Double, processes: Int) {
-        self.memoryBytes = memoryBytes
-        self.memoryPeakBytes = memoryPeakBytes
-        self.cpuUserSeconds = cpuUserSeconds
-        self.cpuSystemSeconds = cpuSystemSeconds
-        self.processes = processes
-    }
-}
-
 /// Which isolation an agent runs with.
 public enum IsolationKind: String, Hashable, Sendable, Codable, CustomStringConvertible {
     /// cgroup v1 hierarchies (`memory`, `cpu`, `cpuacct`, `pids`, `freezer`).

@@ -56,6 +56,10 @@ public actor Agent {
         /// At start (after recovery) the agent removes containers a previous run left that it
         /// did not re-attach to; at shutdown it removes its own. Default ``ProcessGroupIsolator``.
         public var isolator: any Isolator
+        /// How often the agent samples its running tasks' usage (when its isolator accounts
+        /// for it) and reports it to the master. Default 10 s, Kubernetes' kubelet
+        /// housekeeping interval.
+        public var usageInterval: Duration
 
         /// Creates a configuration with Mesos' defaults for anything not given.
         public init(
@@ -67,9 +71,11 @@ public actor Agent {
             reconnectDelay: Duration = .milliseconds(100),
             shutdownGracePeriod: Duration = .seconds(3),
             checkpointDirectory: String? = nil,
-            isolator: any Isolator = ProcessGroupIsolator()
+            isolator: any Isolator = ProcessGroupIsolator(),
+            usageInterval: Duration = .seconds(10)
         ) {
             self.isolator = isolator
+            self.usageInterval = usageInterval
             self.hostname = hostname
             self.resources = resources
             self.attributes = attributes
@@ -202,6 +208,7 @@ public actor Agent {
             await opened.send(registration())
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.resendLoop() }
+                group.addTask { await self.usageLoop() }
                 for await event in opened.events {
                     await handle(event)
                 }
@@ -370,7 +377,9 @@ public actor Agent {
     }
 
     private func registration() -> AgentCall {
-        let info = AgentInfo(id: agentID, hostname: configuration.hostname, resources: configuration.resources, attributes: configuration.attributes)
+        let info = AgentInfo(
+            id: agentID, hostname: configuration.hostname, resources: configuration.resources, attributes: configuration.attributes,
+            isolation: configuration.isolator.kind.rawValue)
         guard let agentID else { return AgentCall(agentID: nil, .register(agent: info)) }
         let reports = tasks.filter { !$0.value.state.isTerminal || !$0.value.pending.isEmpty }.map { key, task in
             AgentTaskReport(frameworkID: key.framework, task: task.info, state: task.state, latestStatus: task.pending.last)
@@ -515,6 +524,21 @@ public actor Agent {
         tasks[key] = task
         checkpointTask(key)
         await sendHead(of: key)
+    }
+
+    /// Reports the usage of every running task to the master each `usageInterval`, while
+    /// registered and while the isolator accounts for it.
+    private func usageLoop() async {
+        while !Task.isCancelled {
+            do { try await stopwatch.sleep(for: configuration.usageInterval) } catch { return }
+            guard registered, let link, let agentID else { continue }
+            let reports = tasks.filter { $0.value.state == .running || $0.value.state == .killing }.compactMap { key, _ in
+                configuration.isolator.usage(of: ContainerID(framework: key.framework, task: key.task)).map {
+                    TaskUsage(frameworkID: key.framework, taskID: key.task, usage: $0)
+                }
+            }.sorted { ($0.frameworkID, $0.taskID) < ($1.frameworkID, $1.taskID) }
+            if !reports.isEmpty { await link.send(AgentCall(agentID: agentID, .usage(tasks: reports))) }
+        }
     }
 
     private func resendLoop() async {

@@ -27,6 +27,9 @@ public struct AgentCall: Hashable, Sendable, Codable {
         case message(frameworkID: FrameworkID, executorID: ExecutorID, data: Data)
         /// A custom executor exited (`status` is its wait status, when known).
         case executorExited(frameworkID: FrameworkID, executorID: ExecutorID, status: Int32?)
+        /// The latest usage of the agent's running tasks (sampled every
+        /// `usageInterval`), for the master's `state`.
+        case usage(tasks: [TaskUsage])
         /// Answer to a master's `ping`.
         case pong
         /// The agent is shutting down for good; its tasks are gone.

@@ -1,7 +1,7 @@
 /// What an agent advertises when it registers: where it is, what it offers and how it is labelled.
 ///
 /// JSON fields: `id` (absent before the master assigns one), `hostname`,
-/// `port`, `resources`, `attributes` (an object of strings).
+/// `port`, `resources`, `attributes` (an object of strings), `isolation` (optional).
 public struct AgentInfo: Hashable, Sendable, Codable {
     /// The agent's ID; `nil` until the master assigns one at first registration.
     public var id: AgentID?
@@ -13,9 +13,13 @@ public struct AgentInfo: Hashable, Sendable, Codable {
     public var resources: Resources
     /// Free-form labels used by placement constraints, such as `rack: r1`.
     public var attributes: [String: String]
+    /// How the agent isolates tasks (`cgroups-v1`, `cgroups-v2`, `process-groups`); `nil`
+    /// when the agent did not say. JSON field `isolation`, omitted when `nil`.
+    public var isolation: String?
 
     /// Creates an agent description.
-    public init(id: AgentID? = nil, hostname: String, port: Int = 0, resources: Resources, attributes: [String: String] = [:]) {
+    public init(id: AgentID? = nil, hostname: String, port: Int = 0, resources: Resources, attributes: [String: String] = [:], isolation: String? = nil) {
+        self.isolation = isolation
         self.id = id
         self.hostname = hostname
         self.port = port
