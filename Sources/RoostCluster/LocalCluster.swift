@@ -41,6 +41,9 @@ public struct LocalCluster: Sendable {
         public var isolation: IsolationMode
         /// How often agents report their tasks' usage to the master. Default 10 s.
         public var usageInterval: Duration
+        /// With cgroups, whether `cpus` is also a hard cap (CFS quota), as Mesos'
+        /// `--cgroups_enable_cfs`. Default `false`.
+        public var cgroupsEnableCFS: Bool
 
         /// Creates a configuration.
         public init(
@@ -54,8 +57,10 @@ public struct LocalCluster: Sendable {
             executors: [String: Agent.ExecutorFactory] = [:],
             logger: Logger = Logger(label: "roost.local"),
             isolation: IsolationMode = .auto,
-            usageInterval: Duration = .seconds(10)
+            usageInterval: Duration = .seconds(10),
+            cgroupsEnableCFS: Bool = false
         ) {
+            self.cgroupsEnableCFS = cgroupsEnableCFS
             self.isolation = isolation
             self.usageInterval = usageInterval
             self.agents = agents
@@ -111,7 +116,8 @@ public struct LocalCluster: Sendable {
             let logger = configuration.logger
             let isolator: any Isolator
             do {
-                let made = try configuration.isolation.makeIsolator(agentName: IsolationMode.isolatorName(forWorkDirectory: directory))
+                let made = try configuration.isolation.makeIsolator(
+                    agentName: IsolationMode.isolatorName(forWorkDirectory: directory), enableCFSQuota: configuration.cgroupsEnableCFS)
                 isolator = made.isolator
                 if let reason = made.fallbackReason, index == 0 {
                     logger.notice("isolation: process groups only (no resource limits): \(reason)")

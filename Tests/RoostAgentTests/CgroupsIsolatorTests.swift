@@ -103,6 +103,27 @@ struct CgroupsIsolatorTests {
         #expect(after.leftovers().isEmpty)
     }
 
+    @Test func withCFSQuotaCpusIsAHardCap() async throws {
+        let isolator = try #require(testIsolator(cfs: true))
+        try await withExecutor(isolator: isolator) { executor, driver, _ in
+            let spin = "for i in 1 2 3 4; do (while :; do :; done) & done; wait"
+            try await executor.launch(driver, task: shellTask("capped", spin, resources: "cpus:0.5;mem:64", killGracePeriod: .zero))
+            let capped = ContainerID(framework: "framework-1", task: "capped")
+            func cpu() -> Double { isolator.usage(of: capped).map { $0.cpuUserSeconds + $0.cpuSystemSeconds } ?? 0 }
+            try await waitUntil("the task used some CPU") { cpu() > 0.1 }
+            let (start, startCPU) = (ContinuousClock.now, cpu())
+            try await waitUntil("two seconds passed", timeout: .seconds(10)) { ContinuousClock.now - start > .seconds(2) }
+            let cores = (cpu() - startCPU) / (ContinuousClock.now - start).seconds
+            // Four busy loops could use both cores; the quota holds them to half a core (the
+            // accounting is in 10 ms ticks, hence the margin).
+            #expect(cores < 0.65, "the capped task used \(cores) cores, more than its cpus:0.5 allow")
+            await executor.kill(driver, taskID: "capped", gracePeriod: .zero)
+            _ = try await driver.waitFor(state: .killed, task: "capped")
+        }
+        await isolator.close()
+        #expect(isolator.leftovers().isEmpty)
+    }
+
     @Test func finishedTasksLeaveNoCgroupBehind() async throws {
         let isolator = try #require(testIsolator())
         try await withExecutor(isolator: isolator) { executor, driver, _ in

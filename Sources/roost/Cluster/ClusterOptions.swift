@@ -26,6 +26,9 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "Task isolation: auto (cgroups where available, else process groups), cgroups, or none.")
     var isolation: IsolationChoice = .auto
 
+    @Flag(help: "With cgroups, make cpus a hard cap (CFS quota) as well as a weight, as Mesos' --cgroups_enable_cfs.")
+    var cgroupsEnableCfs = false
+
     func validate() throws {
         guard (1...64).contains(agents) else { throw ValidationError("--agents must be between 1 and 64, not \(agents)") }
         if let agentResources {
@@ -41,7 +44,8 @@ struct ClusterOptions: ParsableArguments {
             policy: { policy.make() },
             workDirectory: workDir,
             logger: logger,
-            isolation: isolation.mode)
+            isolation: isolation.mode,
+            cgroupsEnableCFS: cgroupsEnableCfs)
     }
 
     /// Sends log lines at `--log-level` and above to stderr.
