@@ -34,7 +34,7 @@ struct SpecReader {
             var where_ = jobName.map { "in job '\($0)'" } ?? "in the job"
             if path != "job" { where_ += " at \(path)" }
             var message = "unknown field '\(key)' \(where_)"
-            if let near = known.min(by: { editDistance($0, key) < editDistance($1, key) }), editDistance(near, key) <= 2 {
+            if let near = closestName(to: key, among: known) {
                 message += " (did you mean '\(near)'?)"
             } else {
                 message += "; known fields: \(known.joined(separator: ", "))"
@@ -102,20 +102,4 @@ struct SpecReader {
             return ""
         }
     }
-}
-
-/// Levenshtein distance, for "did you mean" suggestions on short field names.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a.lowercased()), b = Array(b.lowercased())
-    guard !a.isEmpty else { return b.count }
-    guard !b.isEmpty else { return a.count }
-    var previous = Array(0...b.count)
-    for i in 1...a.count {
-        var current = [i] + Array(repeating: 0, count: b.count)
-        for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return previous[b.count]
 }

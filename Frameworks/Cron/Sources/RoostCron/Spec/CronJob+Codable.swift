@@ -23,7 +23,7 @@ extension CronJob: Codable {
         let subject = name.isEmpty ? "the cron job" : "cron job '\(name)'"
         for key in c.allKeys.map(\.stringValue).sorted() where !Self.fieldNames.contains(key) {
             var message = "unknown field '\(key)' in \(subject)"
-            if let near = Self.fieldNames.min(by: { distance($0, key) < distance($1, key) }), distance(near, key) <= 2 {
+            if let near = closestName(to: key, among: Self.fieldNames) {
                 message += " (did you mean '\(near)'?)"
             } else {
                 message += "; known fields: \(Self.fieldNames.joined(separator: ", "))"
@@ -248,20 +248,4 @@ enum SpecValue: Codable, Hashable {
         case .object(let value): try c.encode(value)
         }
     }
-}
-
-/// Levenshtein distance, for "did you mean" suggestions on short field names.
-private func distance(_ a: String, _ b: String) -> Int {
-    let a = Array(a.lowercased()), b = Array(b.lowercased())
-    guard !a.isEmpty else { return b.count }
-    guard !b.isEmpty else { return a.count }
-    var previous = Array(0...b.count)
-    for i in 1...a.count {
-        var current = [i] + Array(repeating: 0, count: b.count)
-        for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return previous[b.count]
 }
