@@ -94,6 +94,28 @@ struct CronSchedulerTests {
         await running.stop()
     }
 
+    /// A whole day of an every-15-minutes schedule on the simulated cluster, in virtual time:
+    /// 96 runs, each a ten-minute task, none missed, none doubled.
+    @Test func aSimulatedDayOfQuarterHourRuns() async throws {
+        let sim = await Simulation(behavior: { _ in .finish(after: .seconds(600)) })
+        let scheduler = try await sim.scheduler()
+        try await scheduler.add(cronJob("quarterly", "*/15 * * * *", policy: .forbid, successLimit: 100))
+        let running = try await sim.start(scheduler)
+        for quarter in 1...96 {
+            await sim.tick(scheduler, at: t(Double(quarter * 900)))
+            await sim.advance(to: t(Double(quarter * 900 + 601)))
+            await scheduler.runDue()
+        }
+        let status = try #require(await scheduler.status(of: "quarterly"))
+        #expect(status.history.count == 96)
+        #expect(status.history.allSatisfy { $0.outcome == .succeeded })
+        #expect(status.history.first?.scheduledTime == t(900))
+        #expect(status.history.last?.scheduledTime == t(86_400))
+        #expect(status.missed.isEmpty)
+        #expect(await sim.cluster.tasks(in: .finished).count == 96)
+        await running.stop()
+    }
+
     @Test func historyLimitsKeepTheNewestRunsAndDeleteTheRest() async throws {
         // Runs scheduled at odd minutes fail, even minutes succeed.
         let sim = await Simulation(behavior: { id in
