@@ -2,10 +2,11 @@ import {{module}}
 import RoostCluster
 import RoostCore
 import RoostCron
+import Foundation
 
 // Runs two scheduled tasks on an embedded cluster (a master and two agents in this process,
-// real processes in sandboxes) until the next two minutes have fired, then stops.
-// Cron fires on whole minutes, so this takes one to two minutes.
+// real processes in sandboxes) until the heartbeat has run twice and the report once.
+// Cron fires on whole minutes, so this takes two to three minutes.
 let tasks = [
     {{name}}Task(name: "heartbeat", schedule: "* * * * *", command: "echo \"{{command}} alive at $(date -u +%T)\""),
     {{name}}Task(name: "report", schedule: "*/2 * * * *", command: "echo \"report from $(hostname)\"; sleep 2"),
@@ -17,19 +18,24 @@ try await LocalCluster(agents: 2).run { running in
     print("{{command}}: \(tasks.map { "\($0.name) (\($0.schedule))" }.joined(separator: ", ")); sandboxes in \(running.workDirectory)")
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await scheduler.run { try await driver.run($0) } }
-        var reported = 0
-        while reported < 2 {
+        // Until the heartbeat has run twice and the report once, print every run that ends.
+        var printed: Set<String> = []
+        while true {
             try await Task.sleep(for: .seconds(1))
-            let finished = await scheduler.status(of: "heartbeat")?.history.count ?? 0
-            if finished > reported {
-                reported = finished
-                for status in await scheduler.statuses {
-                    let last = status.history.first.map { "\($0.jobName): \($0.outcome?.rawValue ?? "running")" } ?? "no run yet"
-                    print("{{command}}: \(status.name): last \(last), next at \(status.nextRunTime.map { "\($0)" } ?? "never")")
-                }
+            let statuses = await scheduler.statuses
+            let finished = statuses.flatMap(\.history).sorted { $0.startedAt < $1.startedAt }
+            for run in finished where printed.insert(run.jobName).inserted {
+                print("{{command}}: \(run.jobName) (scheduled \(wallClock(run.scheduledTime))): \(run.outcome?.rawValue ?? "ended")")
             }
+            let runs = Dictionary(statuses.map { ($0.name, $0.history.count) }, uniquingKeysWith: +)
+            if runs["heartbeat", default: 0] >= 2, runs["report", default: 0] >= 1 { break }
         }
         await driver.stop(failover: false)
         group.cancelAll()
     }
+}
+
+/// `timestamp` as a UTC date and time.
+func wallClock(_ timestamp: Timestamp) -> String {
+    Date(timeIntervalSince1970: timestamp.secondsSinceEpoch).formatted(.iso8601)
 }
