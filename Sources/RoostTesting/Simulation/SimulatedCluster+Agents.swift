@@ -1,5 +1,5 @@
 import FoundationEssentials
-public import RoostCore
+import RoostCore
 import RoostMaster
 
 /// A simulated agent: what it runs and what it has not yet had acknowledged.
