@@ -26,6 +26,22 @@ struct CommandExecutorAdoptionTests {
         }
     }
 
+    @Test func anAdoptedTasksHealthCheckGoesOnAndKillsItWhenItFails() async throws {
+        try await withExecutor { executor, driver, directory in
+            let process = try await TaskProcess.launch(.init(command: .shell("sleep 1000"), workingDirectory: directory))
+            let record = process.record
+            defer { record.signalGroup(SIGKILL) }
+            let check = HealthCheck(.command(.shell("exit 1")), delay: .zero, interval: .milliseconds(50), timeout: .seconds(5), consecutiveFailures: 2, gracePeriod: .zero)
+            var task = shellTask("sick", "unused", killGracePeriod: .milliseconds(100))
+            task.healthCheck = check
+            try await executor.adopt(driver, task: task, record: record)
+            let killed = try await driver.waitFor(state: .killed, task: "sick")
+            #expect(killed.reason == .taskUnhealthy)
+            #expect(await driver.reports(for: "sick").contains { $0.state == .running && $0.healthy == false })
+            #expect(!record.isGroupAlive())
+        }
+    }
+
     @Test func anAdoptedGroupThatEndsOnItsOwnIsLost() async throws {
         try await withExecutor { executor, driver, directory in
             let process = try await TaskProcess.launch(.init(command: .shell("exit 0"), workingDirectory: directory))

@@ -214,8 +214,21 @@ public actor CommandExecutor: RoostCore.Executor {
         let (kills, killRequests) = AsyncStream.makeStream(of: Duration.self)
         let taskID = task.id
         let isolator = configuration.isolator
+        // The health check goes on where it runs, with the task's variables; its grace period
+        // starts again, as after any restart of the checker.
+        let launchConfiguration = try? TaskProcess.Configuration.task(task, in: sandbox, extraEnvironment: Self.portEnvironment(for: task.resources))
+        let checker = task.healthCheck.map { check in
+            HealthChecker(
+                check: check, workingDirectory: launchConfiguration?.workingDirectory ?? sandbox.path,
+                environment: launchConfiguration?.environment ?? task.environment, startedAt: .now)
+        }
         let supervisor = Task {
             await withTaskGroup(of: Void.self) { group in
+                if let checker {
+                    group.addTask {
+                        await checker.run { event in await self.healthEvent(taskID, event, driver: driver) }
+                    }
+                }
                 group.addTask {
                     await withTaskGroup(of: Void.self) { running in
                         for await gracePeriod in kills {
