@@ -32,8 +32,8 @@ struct RuntimeBenchmark: AsyncParsableCommand {
     @Option(help: "Agents in the embedded cluster.")
     var agents = 2
 
-    @Option(help: "Task isolation: none (process groups, the default here: what the runtime's targets are set for), cgroups, or auto.")
-    var isolation: IsolationChoice = .none
+    @Option(help: "Task isolation: none (process groups, the default here: what the runtime's targets are set for), cgroups, or auto.", transform: { try IsolationMode(parsing: $0) })
+    var isolation: IsolationMode = .none
 
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
@@ -95,7 +95,7 @@ struct RuntimeBenchmark: AsyncParsableCommand {
         let cluster = LocalCluster(configuration: .init(
             agents: agents, agentResources: "cpus:64;mem:65536", workDirectory: work,
             statusUpdateRetry: .seconds(60), executors: ["instant": { _, _ in InstantExecutor() }], logger: quietLogger(),
-            isolation: isolation.mode))
+            isolation: isolation))
         let task: TaskInfo = executor == .inProcess
             ? TaskInfo(id: "template", resources: "cpus:0.01;mem:1", executor: ExecutorInfo(id: "instant", name: "instant"))
             : TaskInfo(id: "template", resources: "cpus:0.01;mem:1", command: .argv(["/bin/true"]))
@@ -199,18 +199,5 @@ actor FloodScheduler: Scheduler {
     func waitUntilDone() async {
         if finished >= total { return }
         await withCheckedContinuation { waiters.append($0) }
-    }
-}
-
-/// `--isolation`, as `roost local` takes it.
-enum IsolationChoice: String, CaseIterable, ExpressibleByArgument {
-    case auto, cgroups, none
-
-    var mode: IsolationMode {
-        switch self {
-        case .auto: .auto
-        case .cgroups: .cgroups
-        case .none: .none
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import RoostAgent
+import RoostCore
 import Testing
 
 /// Which cgroup hierarchy the agent picks, from the mount table and its own cgroups.
@@ -51,6 +52,16 @@ struct CgroupHierarchyTests {
 
     @Test func noUsableHierarchyIsNil() {
         #expect(CgroupHierarchy.detect(mounts: "proc /proc proc rw 0 0\ncgroup /sys/fs/cgroup/pids cgroup rw,pids 0 0", ownCgroups: "") == nil)
+    }
+
+    @Test func isolationModesParseByName() throws {
+        #expect(try IsolationMode(parsing: "cgroups") == .cgroups)
+        #expect(throws: InputError.self) { try IsolationMode(parsing: "cgroup") }
+        do {
+            _ = try IsolationMode(parsing: "cgroup")
+        } catch {
+            #expect(error.description.contains("must be one of auto, cgroups, none, not 'cgroup'"))
+        }
     }
 
     @Test func agentNamesAreStablePerWorkDirectory() {

@@ -133,6 +133,15 @@ extension ErrorCode where Domain == IsolationError {
 }
 
 extension IsolationMode {
+    /// The mode named `text` (`auto`, `cgroups` or `none`), as the `--isolation` flag takes it.
+    /// - Throws: ``InputError`` on `isolation` naming the allowed values.
+    public init(parsing text: String) throws(InputError) {
+        guard let mode = IsolationMode(rawValue: text) else {
+            throw InputError(field: "isolation", "must be one of \(Self.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+        }
+        self = mode
+    }
+
     /// The isolator this mode gives on this machine, and why when `auto` fell back to
     /// process groups.
     ///

@@ -23,8 +23,8 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: LogLevel = .warning
 
-    @Option(help: "Task isolation: auto (cgroups where available, else process groups), cgroups, or none.")
-    var isolation: IsolationChoice = .auto
+    @Option(help: "Task isolation: auto (cgroups where available, else process groups), cgroups, or none.", transform: { try IsolationMode(parsing: $0) })
+    var isolation: IsolationMode = .auto
 
     @Flag(help: "With cgroups, make cpus a hard cap (CFS quota) as well as a weight, as Mesos' --cgroups_enable_cfs.")
     var cgroupsEnableCfs = false
@@ -44,7 +44,7 @@ struct ClusterOptions: ParsableArguments {
             policy: { policy.make() },
             workDirectory: workDir,
             logger: logger,
-            isolation: isolation.mode,
+            isolation: isolation,
             cgroupsEnableCFS: cgroupsEnableCfs)
     }
 
@@ -87,18 +87,6 @@ func say(_ line: String = "") {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
-/// `--isolation`: the agent's ``IsolationMode`` as a command-line value.
-enum IsolationChoice: String, CaseIterable, ExpressibleByArgument {
-    case auto, cgroups, none
-
-    var mode: IsolationMode {
-        switch self {
-        case .auto: .auto
-        case .cgroups: .cgroups
-        case .none: .none
-        }
-    }
-}
 
 extension LocalCluster.Running {
     /// `cgroups-v1 (memory limit, CPU weight, kills reach every process)` or why not.
