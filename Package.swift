@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "RoostTesting", targets: ["RoostTesting"]),
         .library(name: "RoostCron", targets: ["RoostCron"]),
         .library(name: "RoostBatch", targets: ["RoostBatch"]),
+        .library(name: "RoostService", targets: ["RoostService"]),
         .library(name: "ZooKeeperNIO", targets: ["ZooKeeperNIO"]),
         .library(name: "ZooKeeperTesting", targets: ["ZooKeeperTesting"]),
         .executable(name: "roost", targets: ["roost"]),
@@ -95,6 +96,13 @@ let package = Package(
             path: "Frameworks/Batch/Sources/RoostBatch",
             swiftSettings: upcoming
         ),
+        // The service framework: long-running services kept healthy, rolling deployments, placement.
+        .target(
+            name: "RoostService",
+            dependencies: ["RoostCore", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            path: "Frameworks/Service/Sources/RoostService",
+            swiftSettings: upcoming
+        ),
         // A ZooKeeper client on SwiftNIO (the jute wire protocol), usable without the rest of Roost.
         .target(
             name: "ZooKeeperNIO",
@@ -127,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "roost",
             dependencies: [
-                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostCron", "RoostBatch", "RoostTesting", "RoostCoordination", "ZooKeeperNIO",
+                "RoostCore", "RoostAllocators", "RoostMaster", "RoostAgent", "RoostCluster", "RoostCron", "RoostBatch", "RoostService", "RoostTesting", "RoostCoordination", "ZooKeeperNIO",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -159,6 +167,12 @@ let package = Package(
             name: "RoostCronTests",
             dependencies: ["RoostCron", "RoostBatch", "RoostCore", "RoostCluster", "RoostMaster", "RoostAgent", "RoostTesting", .product(name: "Logging", package: "swift-log")],
             path: "Frameworks/Cron/Tests/RoostCronTests",
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "RoostServiceTests",
+            dependencies: ["RoostService", "RoostCore", "RoostCluster", "RoostMaster", "RoostAgent", "RoostTesting", .product(name: "Logging", package: "swift-log")],
+            path: "Frameworks/Service/Tests/RoostServiceTests",
             swiftSettings: upcoming
         ),
         .testTarget(name: "RoostTestingTests", dependencies: ["RoostCore", "RoostTesting"], swiftSettings: upcoming),

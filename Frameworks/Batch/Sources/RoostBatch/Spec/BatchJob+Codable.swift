@@ -15,9 +15,9 @@ extension BatchJob: Codable {
     /// Decodes a spec, checking field names and types (not values: see ``validate()``).
     /// - Throws: ``BatchSpecError`` naming the field: unknown, missing or of the wrong type.
     public init(from decoder: any Decoder) throws {
-        let probe = try SpecReader(decoder, path: "job", jobName: nil)
+        let probe = try JobReader(decoder, path: "job", subject: nil)
         let name = try probe.required("name", as: String.self, example: "name: nightly-report")
-        let reader = try SpecReader(decoder, path: "job", jobName: name)
+        let reader = try JobReader(decoder, path: "job", subject: "job '\(name)'")
         try reader.rejectUnknownKeys(Self.fieldNames)
         self.init(name: name, command: try Self.readCommand(reader))
         if let text = try reader.optional("resources", as: String.self) {
@@ -37,14 +37,14 @@ extension BatchJob: Codable {
         backoff = try reader.seconds("backoffSeconds") ?? backoff
         maxBackoff = try reader.seconds("maxBackoffSeconds") ?? maxBackoff
         activeDeadline = try reader.seconds("activeDeadlineSeconds")
-        failureRules = try reader.nested("failureRules") { try readArray($0, path: $1, jobName: name, FailureRule.init(reader:)) } ?? []
+        failureRules = try reader.list("failureRules", FailureRule.init(reader:)) ?? []
         suspend = try reader.optional("suspend") ?? false
-        constraints = try reader.nested("constraints") { try readArray($0, path: $1, jobName: name, PlacementConstraint.init(reader:)) } ?? []
+        constraints = try reader.list("constraints", PlacementConstraint.init(reader:)) ?? []
         ttlAfterFinished = try reader.seconds("ttlSecondsAfterFinished")
         killGracePeriod = try reader.seconds("killGracePeriodSeconds")
     }
 
-    private static func readCommand(_ reader: SpecReader) throws(BatchSpecError) -> Command {
+    private static func readCommand(_ reader: JobReader) throws(BatchSpecError) -> Command {
         let example = "command: echo hello, or command: [/bin/echo, hello]"
         guard reader.has("command") else {
             throw BatchSpecError(.missingField, "job.command: required; for example \(example)")
@@ -143,7 +143,7 @@ extension BatchJob {
 }
 
 extension FailureRule: Codable {
-    init(reader: SpecReader) throws(BatchSpecError) {
+    init(reader: JobReader) throws(BatchSpecError) {
         try reader.rejectUnknownKeys(["action", "onExitCodes"])
         let action = try reader.required("action", as: String.self, example: "action: failJob")
         self.action = try parseName(action, field: "\(reader.path).action", as: Action.self)
@@ -153,7 +153,7 @@ extension FailureRule: Codable {
         let codes: (Operator, [Int32])
         do {
             codes = try reader.nested("onExitCodes") { decoder, path in
-                let inner = try SpecReader(decoder, path: path, jobName: reader.jobName)
+                let inner = try JobReader(decoder, path: path, subject: reader.subject)
                 try inner.rejectUnknownKeys(["operator", "values"])
                 let name = try inner.optional("operator", as: String.self) ?? "in"
                 let op = try parseName(name, field: "\(path).operator", as: Operator.self)
@@ -171,7 +171,7 @@ extension FailureRule: Codable {
     /// Decodes a rule, rejecting unknown fields.
     /// - Throws: ``BatchSpecError`` naming the field.
     public init(from decoder: any Decoder) throws {
-        try self.init(reader: SpecReader(decoder, path: "failureRule", jobName: nil))
+        try self.init(reader: JobReader(decoder, path: "failureRule", subject: nil))
     }
 
     /// Encodes `{"action": …, "onExitCodes": {"operator": …, "values": […]}}`.
@@ -185,7 +185,7 @@ extension FailureRule: Codable {
 }
 
 extension PlacementConstraint: Codable {
-    init(reader: SpecReader) throws(BatchSpecError) {
+    init(reader: JobReader) throws(BatchSpecError) {
         try reader.rejectUnknownKeys(["attribute", "operator", "value"])
         attribute = try reader.required("attribute", as: String.self, example: "attribute: rack")
         let name = try reader.required("operator", as: String.self, example: "operator: equals")
@@ -196,7 +196,7 @@ extension PlacementConstraint: Codable {
     /// Decodes a constraint, rejecting unknown fields.
     /// - Throws: ``BatchSpecError`` naming the field.
     public init(from decoder: any Decoder) throws {
-        try self.init(reader: SpecReader(decoder, path: "constraint", jobName: nil))
+        try self.init(reader: JobReader(decoder, path: "constraint", subject: nil))
     }
 
     /// Encodes `{"attribute": …, "operator": …, "value": …}`.
@@ -208,24 +208,10 @@ extension PlacementConstraint: Codable {
     }
 }
 
-/// Reads an array of spec objects, each with a reader whose errors name `path[i]`.
-private func readArray<T>(_ decoder: any Decoder, path: String, jobName: String, _ make: (SpecReader) throws -> T) throws -> [T] {
-    var list: [T] = []
-    var items: any UnkeyedDecodingContainer
-    do { items = try decoder.unkeyedContainer() } catch {
-        throw BatchSpecError.invalid(path, "expected a list")
-    }
-    while !items.isAtEnd {
-        let element = try items.superDecoder()
-        list.append(try make(SpecReader(element, path: "\(path)[\(list.count)]", jobName: jobName)))
-    }
-    return list
-}
+/// Reads one object of a job spec; its errors are ``BatchSpecError``s.
+typealias JobReader = SpecReader<BatchSpecError>
 
-/// Parses an enumeration's name leniently: case, `-` and `_` do not matter, so Kubernetes'
-/// `FailJob` and `NotIn` and the spec's `failJob` and `notIn` are all accepted.
+/// Parses an enumeration's name leniently (see ``SpecReader/parseName(_:field:as:)``).
 func parseName<T: RawRepresentable<String> & CaseIterable>(_ text: String, field: String, as type: T.Type) throws(BatchSpecError) -> T {
-    func folded(_ s: String) -> String { s.lowercased().filter { $0 != "-" && $0 != "_" } }
-    if let match = T.allCases.first(where: { folded($0.rawValue) == folded(text) }) { return match }
-    throw BatchSpecError.invalid(field, "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+    try JobReader.parseName(text, field: field, as: type)
 }

@@ -24,6 +24,23 @@ public struct BatchSpecError: CodedError, Hashable, Sendable {
     }
 }
 
+extension BatchSpecError: SpecReadingError {
+    /// An ``ErrorCode/invalidValue`` error: `field: message`.
+    public static func invalidField(_ field: String, _ message: String) -> BatchSpecError {
+        .invalid(field, message)
+    }
+
+    /// A ``ErrorCode/missingField`` error: `field: required; for example …`.
+    public static func missingField(_ field: String, example: String) -> BatchSpecError {
+        BatchSpecError(.missingField, "\(field): required; for example \(example)")
+    }
+
+    /// An ``ErrorCode/unknownField`` error.
+    public static func unknownField(_ message: String) -> BatchSpecError {
+        BatchSpecError(.unknownField, message)
+    }
+}
+
 extension ErrorCode where Domain == BatchSpecError {
     /// A field has a value outside what it accepts (negative counts, bad resource text, bad regex).
     public static var invalidValue: Self { Self("invalidValue") }
