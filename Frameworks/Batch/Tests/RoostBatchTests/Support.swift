@@ -134,7 +134,7 @@ extension LocalCluster.Running {
     }
 
     /// A batch scheduler for this cluster (sandbox paths absolute), with its store and time.
-    func batchScheduler(store: any StateStore = InMemoryStateStore(), time: BatchTime = .system) async throws -> BatchScheduler {
+    func batchScheduler(store: any StateStore = InMemoryStateStore(), time: FrameworkTime = .system) async throws -> BatchScheduler {
         var logger = Logger(label: "roost.batch.test")
         logger.logLevel = .warning
         return try await BatchScheduler(configuration: .init(
@@ -190,7 +190,7 @@ func waitFor(_ what: String, job: String, on scheduler: BatchScheduler, _ condit
 }
 
 /// A manual clock and the batch time on it, starting at a fixed wall-clock moment.
-func manualTime() -> (ManualClock, BatchTime) {
+func manualTime() -> (ManualClock, FrameworkTime) {
     let clock = ManualClock()
-    return (clock, BatchTime(clock, origin: clock.now, at: Timestamp(secondsSinceEpoch: 1_800_000_000)))
+    return (clock, FrameworkTime(clock, origin: clock.now, at: Timestamp(secondsSinceEpoch: 1_800_000_000)))
 }

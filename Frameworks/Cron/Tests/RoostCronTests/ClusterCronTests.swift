@@ -26,7 +26,7 @@ struct ClusterCronTests {
         let cluster = LocalCluster(configuration: .init(
             agents: 1, agentResources: "cpus:1;mem:512", workDirectory: work, statusUpdateRetry: .milliseconds(200), logger: logger))
         let clock = ManualClock()
-        let time = BatchTime(clock, origin: clock.now, at: origin)
+        let time = FrameworkTime(clock, origin: clock.now, at: origin)
         try await cluster.run { running in
             var directories: [AgentID: String] = [:]
             for (index, agent) in running.agents.enumerated() {

@@ -27,14 +27,14 @@ func cronJob(
 /// A simulated cluster on virtual time with two agents, and cron schedulers on its clock.
 struct Simulation {
     let cluster: SimulatedCluster
-    let time: BatchTime
+    let time: FrameworkTime
     let store: any StateStore
 
     /// A cluster whose tasks follow `behavior` (by task ID), finishing after 1 s by default.
     init(behavior: @escaping @Sendable (String) -> TaskBehavior? = { _ in nil }) async {
         cluster = SimulatedCluster(configuration: .init(behavior: { _, task in behavior(task.id.value) }))
         await cluster.addAgents(2, resources: "cpus:4;mem:4096")
-        time = BatchTime(cluster.clock, origin: cluster.clock.now, at: origin)
+        time = FrameworkTime(cluster.clock, origin: cluster.clock.now, at: origin)
         store = InMemoryStateStore()
     }
 

@@ -33,8 +33,8 @@ public actor BatchScheduler: Scheduler {
         public var store: any StateStore
         /// The store keys' prefix: records go under `<keyPrefix>/<frameworkName>/`. Default `frameworks/batch`.
         public var keyPrefix: String
-        /// Where the time comes from. Default ``BatchTime/system``.
-        public var time: BatchTime
+        /// Where the time comes from. Default ``FrameworkTime/system``.
+        public var time: FrameworkTime
         /// How long declined resources are not offered again. Default 5 s (Mesos' `refuse_seconds`).
         public var declineFilter: Duration
         /// How long the master keeps the framework's tasks running while no scheduler is
@@ -51,7 +51,7 @@ public actor BatchScheduler: Scheduler {
             frameworkName: String = "batch",
             store: any StateStore = InMemoryStateStore(),
             keyPrefix: String = "frameworks/batch",
-            time: BatchTime = .system,
+            time: FrameworkTime = .system,
             declineFilter: Duration = .seconds(5),
             failoverTimeout: Duration = .seconds(7 * 24 * 3600),
             agentWorkDirectories: [AgentID: String] = [:],

@@ -7,7 +7,7 @@ public import RoostCore
 /// schedule fires, as Kubernetes' CronJob controller creates Jobs. A ``Scheduler`` built only
 /// on RoostCore's public API; every task is handled by the batch scheduler it owns.
 ///
-/// - **Time** comes from ``Configuration/time`` (a ``BatchTime``, shared with the batch
+/// - **Time** comes from ``Configuration/time`` (a ``FrameworkTime``, shared with the batch
 ///   scheduler), so a test moves a manual clock through days of schedule in milliseconds. The
 ///   timer loop (``runTimers()``, or ``run(_:)`` beside the driver) sleeps until the next
 ///   scheduled time and fires the run then.
@@ -39,8 +39,8 @@ public actor CronScheduler: Scheduler {
         /// The cron records go under `<keyPrefix>/<frameworkName>/cronjobs/`, the runs' batch
         /// records under `<keyPrefix>/<frameworkName>/runs/`. Default `frameworks/cron`.
         public var keyPrefix: String
-        /// Where the time comes from (also the batch scheduler's). Default ``BatchTime/system``.
-        public var time: BatchTime
+        /// Where the time comes from (also the batch scheduler's). Default ``FrameworkTime/system``.
+        public var time: FrameworkTime
         /// How many missed-run entries each cron job keeps. Default 20.
         public var missedHistoryLimit: Int
         /// More missed times than this are not replayed one by one. Default 100, Kubernetes' limit.
@@ -60,7 +60,7 @@ public actor CronScheduler: Scheduler {
             frameworkName: String = "cron",
             store: any StateStore = InMemoryStateStore(),
             keyPrefix: String = "frameworks/cron",
-            time: BatchTime = .system,
+            time: FrameworkTime = .system,
             missedHistoryLimit: Int = 20,
             maxMissedReplays: Int = 100,
             declineFilter: Duration = .seconds(5),

@@ -57,7 +57,7 @@ public enum {{name}} {
 
     /// A batch scheduler for this framework, taking its time from `time` (virtual time in tests).
     /// - Throws: when its state store cannot be read.
-    public static func scheduler(time: BatchTime = .system) async throws -> BatchScheduler {
+    public static func scheduler(time: FrameworkTime = .system) async throws -> BatchScheduler {
         try await BatchScheduler(configuration: .init(frameworkName: frameworkName, time: time, declineFilter: .seconds(1)))
     }
 }

@@ -14,7 +14,7 @@ import Testing
             defaultBehavior: .finish(after: .seconds(2))
         ))
         await cluster.addAgents(2, resources: "cpus:1;mem:512")
-        let time = BatchTime(cluster.clock, origin: cluster.clock.now, at: Timestamp(secondsSinceEpoch: 1_800_000_000))
+        let time = FrameworkTime(cluster.clock, origin: cluster.clock.now, at: Timestamp(secondsSinceEpoch: 1_800_000_000))
         return (cluster, try await {{name}}.scheduler(time: time))
     }
 

@@ -54,7 +54,7 @@ public enum {{name}} {
 
     /// A cron scheduler for this framework, taking its time from `time` (virtual time in tests).
     /// - Throws: when its state store cannot be read.
-    public static func scheduler(time: BatchTime = .system) async throws -> CronScheduler {
+    public static func scheduler(time: FrameworkTime = .system) async throws -> CronScheduler {
         try await CronScheduler(configuration: .init(frameworkName: frameworkName, time: time, declineFilter: .seconds(1)))
     }
 }

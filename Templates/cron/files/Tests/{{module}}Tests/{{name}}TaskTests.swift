@@ -17,7 +17,7 @@ import Testing
     private func start(taskDuration: Duration = .seconds(5)) async throws -> (SimulatedCluster, CronScheduler) {
         let cluster = SimulatedCluster(configuration: .init(defaultBehavior: .finish(after: taskDuration)))
         await cluster.addAgents(2, resources: "cpus:1;mem:512")
-        let time = BatchTime(cluster.clock, origin: cluster.clock.now, at: Self.origin)
+        let time = FrameworkTime(cluster.clock, origin: cluster.clock.now, at: Self.origin)
         return (cluster, try await {{name}}.scheduler(time: time))
     }
 

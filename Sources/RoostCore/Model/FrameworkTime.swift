@@ -1,9 +1,8 @@
 import FoundationEssentials
-public import RoostCore
 
-/// Where the batch scheduler's time comes from: the time it stamps on job status (start and
-/// completion times, the task history) and the clock its timers (retry back-off, active
-/// deadlines, TTLs) sleep on.
+/// Where a framework's scheduler gets its time: the time it stamps on what it records (start
+/// and completion times, histories) and the clock its timers (back-offs, deadlines, TTLs)
+/// sleep on. The batch, cron and service frameworks all take one.
 ///
 /// Times are wall-clock ``Timestamp``s, so a scheduler that takes over after a failover reads
 /// the deadlines its predecessor stored. Production uses ``system``; tests hand in a manual
@@ -11,9 +10,9 @@ public import RoostCore
 ///
 /// ```swift
 /// let clock = ManualClock()
-/// let time = BatchTime(clock, origin: clock.now, at: Timestamp(secondsSinceEpoch: 1_000_000))
+/// let time = FrameworkTime(clock, origin: clock.now, at: Timestamp(secondsSinceEpoch: 1_000_000))
 /// ```
-public struct BatchTime: Sendable {
+public struct FrameworkTime: Sendable {
     private let current: @Sendable () -> Timestamp
     private let sleeper: @Sendable (Timestamp) async throws -> Void
 
@@ -31,10 +30,10 @@ public struct BatchTime: Sendable {
 
     /// The machine's time: the wall clock now, then measured on `ContinuousClock` so a change
     /// of the system time does not move timers.
-    public static var system: BatchTime {
+    public static var system: FrameworkTime {
         let wall = Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)
         let clock = ContinuousClock()
-        return BatchTime(clock, origin: clock.now, at: wall)
+        return FrameworkTime(clock, origin: clock.now, at: wall)
     }
 
     /// The current time.
