@@ -150,8 +150,7 @@ public struct PlacementConstraint: Hashable, Sendable, CustomStringConvertible {
             return "\(attribute) \(actual) already has \(instances(used)), and only \(counts.count) of the \(expected) expected values of \(attribute) have any: a new value comes first"
         }
         // The least-used value; ties go to the smallest name, so the reason is stable.
-        let least = counts.min { ($0.value, $0.key) < ($1.value, $1.key) }!
-        guard used > least.value else { return nil }
+        guard let least = counts.min(by: { ($0.value, $0.key) < ($1.value, $1.key) }), used > least.value else { return nil }
         return "\(attribute) \(actual) already has \(instances(used)), \(attribute) \(least.key) only \(least.value)"
     }
 

@@ -66,7 +66,7 @@ import Testing
         #expect(job.killGracePeriod == .milliseconds(1500))
     }
 
-    @Test func constraintsTakeMarathonsArrayFormAndItsOperators() throws {
+    @Test func constraintsTakeMarathonsArrayAndTextFormsAndItsOperators() throws {
         let yaml = """
             name: placed
             command: true
@@ -75,6 +75,8 @@ import Testing
               - [rack, GROUP_BY, 3]
               - {attribute: rack, operator: MAX_PER, value: 2}
               - {attribute: zone, operator: cluster}
+              - [hostname, MAX_PER, "2"]
+              - rack:LIKE:r[0-9]
             """
         let job = try BatchJob.decode(yaml, format: .yaml)
         #expect(job.constraints == [
@@ -82,6 +84,8 @@ import Testing
             PlacementConstraint(attribute: "rack", operator: .groupBy, value: "3"),
             PlacementConstraint(attribute: "rack", operator: .maxPer, value: "2"),
             PlacementConstraint(attribute: "zone", operator: .cluster),
+            PlacementConstraint(attribute: "hostname", operator: .maxPer, value: "2"),
+            PlacementConstraint(attribute: "rack", operator: .like, value: "r[0-9]"),
         ])
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
