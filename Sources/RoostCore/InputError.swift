@@ -14,7 +14,8 @@ public struct InputError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(field): \(message)" }
+    /// `field: message`, or only the message when no field is named.
+    public var description: String { field.isEmpty ? message : "\(field): \(message)" }
 
     /// The same error with `prefix` put in front of the field path, for errors raised deep in a nested value.
     public func nested(under prefix: String) -> InputError {

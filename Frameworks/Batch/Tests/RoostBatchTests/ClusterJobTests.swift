@@ -133,15 +133,17 @@ struct ClusterJobTests {
             let scheduler = try await running.batchScheduler()
             let sleeper = Command.shell("sleep 0.5")
             try await scheduler.submit(BatchJob(name: "on-r1", command: sleeper, resources: "cpus:0.1;mem:16", completions: 3, parallelism: 3,
-                                                constraints: [PlacementConstraint(attribute: "rack", operator: .equals, value: "r1")]))
+                                                constraints: [PlacementConstraint(attribute: "rack", operator: .cluster, value: "r1")]))
             try await scheduler.submit(BatchJob(name: "not-r1", command: sleeper, resources: "cpus:0.1;mem:16", completions: 4, parallelism: 4,
                                                 constraints: [PlacementConstraint(attribute: "rack", operator: .unlike, value: "r1")]))
             try await scheduler.submit(BatchJob(name: "racked", command: sleeper, resources: "cpus:0.1;mem:16", completions: 4, parallelism: 4,
                                                 constraints: [PlacementConstraint(attribute: "rack", operator: .like, value: "r[0-9]")]))
             try await scheduler.submit(BatchJob(name: "spread", command: .shell("sleep 1"), resources: "cpus:0.1;mem:16", completions: 3, parallelism: 3,
                                                 constraints: [PlacementConstraint(attribute: "host", operator: .unique)]))
+            try await scheduler.submit(BatchJob(name: "two-per-rack", command: .shell("sleep 1"), resources: "cpus:0.1;mem:16", completions: 5, parallelism: 5,
+                                                constraints: [PlacementConstraint(attribute: "rack", operator: .maxPer, value: "2")]))
             let statuses = try await running.withScheduler(scheduler) { _ in
-                for name in ["on-r1", "not-r1", "racked", "spread"] { try await waitUntilFinished(name, on: scheduler) }
+                for name in ["on-r1", "not-r1", "racked", "spread", "two-per-rack"] { try await waitUntilFinished(name, on: scheduler) }
                 return await scheduler.statuses
             }
             let index = await running.agentIndexes()
@@ -159,6 +161,15 @@ struct ClusterJobTests {
                     let apart = a.finishedAt! <= b.launchedAt || b.finishedAt! <= a.launchedAt
                     #expect(apart, "\(a.taskID) and \(b.taskID) ran at the same time on \(a.placement)")
                 }
+            }
+            // At most two tasks on a rack at any moment: count those running when each one started.
+            let twoPerRack = statuses.first { $0.name == "two-per-rack" }!.tasks
+            #expect(Set(agents("two-per-rack")).isSubset(of: [0, 1]))
+            for task in twoPerRack {
+                let alongside = twoPerRack.filter {
+                    $0.placement["rack"] == task.placement["rack"] && $0.launchedAt <= task.launchedAt && task.launchedAt < $0.finishedAt!
+                }
+                #expect(alongside.count <= 2, "\(alongside.map(\.taskID)) ran at once on rack \(task.placement["rack"] ?? "?")")
             }
         }
     }

@@ -122,6 +122,50 @@ func update(_ task: TaskID, _ state: TaskState, exitCode: Int32? = nil, reason: 
         #expect(status.tasks.first?.outcome == .stopped)
     }
 
+    @Test func constraintsCountTasksPlacedEarlierInTheSameOfferCycle() async throws {
+        let batch = try await scheduler()
+        let driver = FakeDriver()
+        try await batch.submit(BatchJob(
+            name: "spread", command: .shell("true"), resources: "cpus:0.25;mem:32", completions: 6, parallelism: 6,
+            constraints: [
+                PlacementConstraint(attribute: "rack", operator: .groupBy, value: "2"),
+                PlacementConstraint(attribute: "hostname", operator: .maxPer, value: "2"),
+            ]))
+        try await batch.registered(driver, frameworkID: "fw-1", master: master)
+        // Room for four tasks on each offer; the constraints decide.
+        try await batch.resourceOffers(driver, offers: [
+            offer("o1", agent: "a1", attributes: ["rack": "r1"]), offer("o2", agent: "a2", attributes: ["rack": "r1"]),
+            offer("o3", agent: "a3", attributes: ["rack": "r2"]), offer("o4", agent: "a4"),
+        ])
+        // o1 takes one; r1 then waits for a second rack (o2 too); o3 takes two (r2 may match
+        // r1's count, then not exceed it); o4 has no rack.
+        #expect(launchesPerOffer(driver) == ["o1": 1, "o2": 0, "o3": 2, "o4": 0])
+        driver.clear()
+        // r1 catches up with r2, two tasks per host at most.
+        try await batch.resourceOffers(driver, offers: [
+            offer("o5", agent: "a1", attributes: ["rack": "r1"]), offer("o6", agent: "a2", attributes: ["rack": "r1"]),
+        ])
+        #expect(launchesPerOffer(driver) == ["o5": 1, "o6": 1])
+        let status = try #require(await batch.status(of: "spread"))
+        #expect(status.tasks.map(\.placement) == [
+            ["rack": "r1", "hostname": "host-a1"], ["rack": "r2", "hostname": "host-a3"], ["rack": "r2", "hostname": "host-a3"],
+            ["rack": "r1", "hostname": "host-a1"], ["rack": "r1", "hostname": "host-a2"],
+        ])
+    }
+
+    private func launchesPerOffer(_ driver: FakeDriver) -> [OfferID: Int] {
+        var counts: [OfferID: Int] = [:]
+        for call in driver.calls {
+            guard case .accept(let offers, let operations, _) = call else { continue }
+            for id in offers {
+                counts[id, default: 0] += operations.reduce(0) { sum, operation in
+                    if case .launch(let tasks) = operation { sum + tasks.count } else { sum }
+                }
+            }
+        }
+        return counts
+    }
+
     @Test func duplicateUpdatesChangeNothingAndStrangersAreKilled() async throws {
         let batch = try await scheduler()
         let driver = FakeDriver()

@@ -66,6 +66,39 @@ import Testing
         #expect(job.killGracePeriod == .milliseconds(1500))
     }
 
+    @Test func constraintsTakeMarathonsArrayAndTextFormsAndItsOperators() throws {
+        let yaml = """
+            name: placed
+            command: true
+            constraints:
+              - [hostname, UNIQUE]
+              - [rack, GROUP_BY, 3]
+              - {attribute: rack, operator: MAX_PER, value: 2}
+              - {attribute: zone, operator: cluster}
+              - [hostname, MAX_PER, "2"]
+              - rack:LIKE:r[0-9]
+            """
+        let job = try BatchJob.decode(yaml, format: .yaml)
+        #expect(job.constraints == [
+            PlacementConstraint(attribute: "hostname", operator: .unique),
+            PlacementConstraint(attribute: "rack", operator: .groupBy, value: "3"),
+            PlacementConstraint(attribute: "rack", operator: .maxPer, value: "2"),
+            PlacementConstraint(attribute: "zone", operator: .cluster),
+            PlacementConstraint(attribute: "hostname", operator: .maxPer, value: "2"),
+            PlacementConstraint(attribute: "rack", operator: .like, value: "r[0-9]"),
+        ])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let encoded = String(decoding: try encoder.encode(job), as: UTF8.self)
+        #expect(encoded.contains(#"{"attribute":"rack","operator":"groupBy","value":"3"}"#), "written in the object form: \(encoded)")
+        #expect(try BatchJob.decode(encoded, format: .json) == job)
+    }
+
+    @Test func equalsFromEarlierJobFilesStillDecodesAsCluster() throws {
+        let job = try BatchJob.decode("name: old\ncommand: true\nconstraints: [{attribute: rack, operator: equals, value: r1}]", format: .yaml)
+        #expect(job.constraints == [PlacementConstraint(attribute: "rack", operator: .cluster, value: "r1")])
+    }
+
     @Test func jsonAndYAMLAgreeAndEncodingRoundTrips() throws {
         let json = #"{"name": "x", "command": "exit 0", "completions": 3, "failureRules": [{"action": "count", "onExitCodes": {"values": [7]}}]}"#
         let fromJSON = try BatchJob.decode(json, format: .json)
@@ -103,7 +136,9 @@ import Testing
         ("name: x\ncommand: true\nfailureRules: [{action: explode, onExitCodes: {values: [1]}}]", "job.failureRules[0].action: 'explode' is not one of failJob, ignore, count"),
         ("name: x\ncommand: true\nfailureRules: [{action: ignore, onExitCodes: {values: [0]}}]", "job.failureRules[0].onExitCodes.values: must not contain 0"),
         ("name: x\ncommand: true\nconstraints: [{attribute: rack, operator: like, value: '(r1'}]", "job.constraints[0].value: '(r1' is not a regular expression"),
-        ("name: x\ncommand: true\nconstraints: [{attribute: rack, operator: equals}]", "job.constraints[0].value: operator 'equals' needs a value"),
+        ("name: x\ncommand: true\nconstraints: [{attribute: rack, operator: maxPer, value: x}]", "job.constraints[0].value: operator 'maxPer' needs a whole number ≥ 1, got 'x'"),
+        ("name: x\ncommand: true\nconstraints: [[rack, GROUP_BY, '0']]", "job.constraints[0].value: operator 'groupBy' takes a whole number ≥ 1"),
+        ("name: x\ncommand: true\nconstraints: [[rack, NEAR, r1]]", "job.constraints[0][1]: 'NEAR' is not one of unique, cluster, groupBy, like, unlike, maxPer"),
         ("name: x\ncommand: true\nconstraints: [{attribute: rack, operator: unique, value: r1}]", "job.constraints[0].value: operator 'unique' takes no value"),
         ("name: x\ncommand: true\ncompletionMode: sometimes", "job.completionMode: 'sometimes' is not one of nonIndexed, indexed"),
     ])

@@ -213,7 +213,11 @@ public actor BatchScheduler: Scheduler {
             if let frameworkID {
                 for name in order {
                     guard var run = jobs[name] else { continue }
-                    while run.launchable(now: now) > 0, left.contains(run.spec.resources), run.admits(offer) {
+                    while run.launchable(now: now) > 0, left.contains(run.spec.resources) {
+                        if let rejection = run.placementRejection(for: offer) {
+                            configuration.logger.trace("job \(name) places no more tasks on offer \(offer.id): \(rejection)")
+                            break
+                        }
                         let task = run.makeTask(
                             on: offer, sandboxRoot: configuration.agentWorkDirectories[offer.agentID], frameworkID: frameworkID, now: now)
                         tasks.append(task)

@@ -61,21 +61,15 @@ struct JobRun: Hashable, Sendable, Codable {
         return min(max(0, spec.parallelism - status.active), remainingToStart)
     }
 
-    /// Whether `offer` may take one more of this job's tasks under its constraints.
-    func admits(_ offer: Offer) -> Bool {
-        for constraint in spec.constraints {
-            let value = constraint.attributeValue(in: offer)
-            guard constraint.admits(value) else { return false }
-            if constraint.operator == .unique,
-               activeTasks.contains(where: { $0.placement[constraint.attribute] == value }) {
-                return false
-            }
-        }
-        return true
+    /// Why `offer` may not take one more of this job's tasks under its constraints, or `nil`
+    /// when it may. The job's active tasks (including those made earlier in this offer cycle)
+    /// are the placed instances.
+    func placementRejection(for offer: Offer) -> PlacementRejection? {
+        spec.constraints.firstRejection(offer: offer, placed: activeTasks.map(\.placement))
     }
 
     /// Records a new task on `offer`'s agent and returns what to launch. Call only when
-    /// ``launchable(now:)`` is positive and ``admits(_:)`` holds.
+    /// ``launchable(now:)`` is positive and ``placementRejection(for:)`` is `nil`.
     mutating func makeTask(on offer: Offer, sandboxRoot: String?, frameworkID: FrameworkID, now: Timestamp) -> TaskInfo {
         let index = spec.completionMode == .indexed ? pendingIndexes.first : nil
         let attempt = 1 + status.tasks.filter { $0.index == index && $0.outcome != .stopped }.count
@@ -89,9 +83,7 @@ struct JobRun: Hashable, Sendable, Codable {
         }
         var labels = ["roost.batch/job": name]
         if let index { labels["roost.batch/index"] = "\(index)" }
-        let placement = Dictionary(uniqueKeysWithValues: spec.constraints
-            .filter { $0.operator == .unique }
-            .compactMap { constraint in constraint.attributeValue(in: offer).map { (constraint.attribute, $0) } })
+        let placement = spec.constraints.placementValues(in: offer)
         let relative = "frameworks/\(frameworkID.value)/executors/roost-command-executor/runs/\(taskID.value)"
         status.tasks.append(TaskRecord(
             taskID: taskID, index: index, attempt: index == nil ? 1 : attempt, agentID: offer.agentID, state: .staging,

@@ -39,7 +39,7 @@ extension BatchJob: Codable {
         activeDeadline = try reader.seconds("activeDeadlineSeconds")
         failureRules = try reader.list("failureRules", FailureRule.init(reader:)) ?? []
         suspend = try reader.optional("suspend") ?? false
-        constraints = try reader.list("constraints", PlacementConstraint.init(reader:)) ?? []
+        constraints = try PlacementConstraint.readList("constraints", in: reader) ?? []
         ttlAfterFinished = try reader.seconds("ttlSecondsAfterFinished")
         killGracePeriod = try reader.seconds("killGracePeriodSeconds")
     }
@@ -181,30 +181,6 @@ extension FailureRule: Codable {
         var codes = c.nestedContainer(keyedBy: SpecKey.self, forKey: SpecKey("onExitCodes"))
         try codes.encode(self.operator.rawValue, forKey: SpecKey("operator"))
         try codes.encode(values, forKey: SpecKey("values"))
-    }
-}
-
-extension PlacementConstraint: Codable {
-    init(reader: JobReader) throws(BatchSpecError) {
-        try reader.rejectUnknownKeys(["attribute", "operator", "value"])
-        attribute = try reader.required("attribute", as: String.self, example: "attribute: rack")
-        let name = try reader.required("operator", as: String.self, example: "operator: equals")
-        self.operator = try parseName(name, field: "\(reader.path).operator", as: Operator.self)
-        value = try reader.optional("value", as: String.self)
-    }
-
-    /// Decodes a constraint, rejecting unknown fields.
-    /// - Throws: ``BatchSpecError`` naming the field.
-    public init(from decoder: any Decoder) throws {
-        try self.init(reader: JobReader(decoder, path: "constraint", subject: nil))
-    }
-
-    /// Encodes `{"attribute": …, "operator": …, "value": …}`.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: SpecKey.self)
-        try c.encode(attribute, forKey: SpecKey("attribute"))
-        try c.encode(self.operator.rawValue, forKey: SpecKey("operator"))
-        try c.encodeIfPresent(value, forKey: SpecKey("value"))
     }
 }
 

@@ -45,7 +45,7 @@ extension BatchJob {
             }
         }
         for (index, constraint) in constraints.enumerated() {
-            try constraint.validate(field: "job.constraints[\(index)]")
+            try constraint.validate(field: "job.constraints[\(index)]", as: BatchSpecError.self)
         }
     }
 
@@ -61,22 +61,5 @@ extension BatchJob {
     private static func checkCount(_ value: Int, field: String) throws(BatchSpecError) {
         if value < 0 { throw .invalid(field, "must be ≥ 0, got \(value)") }
         if value > maxCompletions { throw .invalid(field, "must be ≤ \(maxCompletions), got \(value)") }
-    }
-}
-
-extension PlacementConstraint {
-    func validate(field: String) throws(BatchSpecError) {
-        if attribute.isEmpty { throw .invalid("\(field).attribute", "must name an agent attribute, such as rack") }
-        switch self.operator {
-        case .unique:
-            if value != nil { throw .invalid("\(field).value", "operator 'unique' takes no value") }
-        case .equals:
-            if value == nil { throw .invalid("\(field).value", "operator 'equals' needs a value") }
-        case .like, .unlike:
-            guard let value else { throw .invalid("\(field).value", "operator '\(self.operator.rawValue)' needs a regular expression") }
-            do { _ = try Regex(value) } catch {
-                throw .invalid("\(field).value", "'\(value)' is not a regular expression: \(error)")
-            }
-        }
     }
 }

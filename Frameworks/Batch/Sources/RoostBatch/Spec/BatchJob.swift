@@ -76,7 +76,9 @@ public struct BatchJob: Hashable, Sendable {
     /// Whether the job starts suspended: no task runs until it is resumed. Default `false`
     /// (Kubernetes `suspend`).
     public var suspend: Bool
-    /// Where tasks may run, by agent attributes; every constraint must hold. Default none.
+    /// Where tasks may run, by agent attributes; every constraint must hold, counting the
+    /// job's active tasks as its placed instances (so `hostname:UNIQUE` means one active task
+    /// per host). Default none.
     public var constraints: [PlacementConstraint]
     /// How long a finished (succeeded or failed) job's record is kept before it is deleted.
     /// Default none: kept until deleted (Kubernetes `ttlSecondsAfterFinished`).
@@ -186,64 +188,5 @@ public struct FailureRule: Hashable, Sendable {
         case .in: return values.contains(exitCode)
         case .notIn: return !values.contains(exitCode)
         }
-    }
-}
-
-/// Where a job's tasks may run, by the agents' attributes (Marathon's constraints).
-///
-/// JSON/YAML: `{"attribute": "rack", "operator": "like", "value": "r[12]"}`. The attribute
-/// `hostname` means the agent's host name. An agent without the attribute satisfies only
-/// ``Operator/unlike``.
-public struct PlacementConstraint: Hashable, Sendable {
-    /// How the attribute is compared.
-    public enum Operator: String, Hashable, Sendable, CaseIterable {
-        /// The attribute equals ``PlacementConstraint/value``.
-        case equals
-        /// The attribute matches ``PlacementConstraint/value`` as a whole regular expression.
-        case like
-        /// The attribute does not match ``PlacementConstraint/value`` as a whole regular
-        /// expression, or the agent does not have it.
-        case unlike
-        /// No two of the job's running tasks are on agents with the same value of the attribute
-        /// (`unique` on `hostname`: at most one task per host). Takes no value.
-        case unique
-    }
-
-    /// The agent attribute compared (`rack`, `zone`, or `hostname`).
-    public var attribute: String
-    /// How it is compared.
-    public var `operator`: Operator
-    /// The value or regular expression; `nil` for ``Operator/unique``.
-    public var value: String?
-
-    /// Creates a constraint.
-    public init(attribute: String, operator: Operator, value: String? = nil) {
-        self.attribute = attribute
-        self.operator = `operator`
-        self.value = value
-    }
-
-    /// The agent's value of ``attribute`` in `offer`, `nil` when it has none.
-    func attributeValue(in offer: Offer) -> String? {
-        attribute == "hostname" ? offer.hostname : offer.attributes[attribute]
-    }
-
-    /// Whether an agent with `actual` as the attribute's value passes, ignoring ``Operator/unique``
-    /// (which depends on where the job's other tasks run).
-    func admits(_ actual: String?) -> Bool {
-        switch self.operator {
-        case .equals:
-            return actual == value
-        case .like, .unlike:
-            let matched = actual.map { wholeMatch($0) } ?? false
-            return self.operator == .like ? matched : !matched
-        case .unique:
-            return actual != nil
-        }
-    }
-
-    private func wholeMatch(_ text: String) -> Bool {
-        guard let value, let regex = try? Regex(value) else { return false }
-        return (try? regex.wholeMatch(in: text)) != nil
     }
 }

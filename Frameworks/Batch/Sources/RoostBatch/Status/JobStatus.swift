@@ -152,7 +152,8 @@ public struct TaskRecord: Hashable, Sendable, Codable {
     /// (``BatchScheduler/Configuration/agentWorkDirectories``), else relative to it: status
     /// updates do not carry the sandbox path.
     public var sandbox: String
-    /// The agent attribute values the job's `unique` constraints compare, as they were at launch.
+    /// The agent's values of the attributes the job's constraints name, as they were at launch:
+    /// the constraints compare them while the task is active.
     public var placement: [String: String]
     /// Whether the scheduler asked for the task to be killed (suspend, deadline, job ended,
     /// parallelism lowered); such a task's end is not counted as a failure.
