@@ -6,7 +6,7 @@ import Testing
 /// A deterministic little world that carries out the planner's plans: launched instances stage
 /// for 1–3 steps, run unhealthy for 0–2 more, then turn healthy; killed instances linger for
 /// 1–3 steps before they are gone. Optionally, running instances crash or fail their health
-/// checks for a while. No clock, no sleeps: a step is one planner call.
+/// checks for a while, or the service is rescaled mid-deployment. No clock, no sleeps: a step is one planner call.
 struct DeploymentSimulation {
     /// One instance and how many steps until its next transition.
     private struct Member {
@@ -17,7 +17,7 @@ struct DeploymentSimulation {
     }
 
     let strategy: UpgradeStrategy
-    let instances: Int
+    private(set) var instances: Int
     let killSelection: KillSelection
     /// Percent chance per step of injecting a failure, while `failureBudget` lasts.
     let failureChance: Int
@@ -31,6 +31,8 @@ struct DeploymentSimulation {
     private(set) var violations: [String] = []
     /// Failures injected so far.
     private(set) var failuresInjected = 0
+    /// Whether the service was rescaled: the floor and ceiling moved under instances already there.
+    private var rescaled = false
 
     init(strategy: UpgradeStrategy, instances: Int, killSelection: KillSelection = .youngestFirst,
          seed: UInt64, failureChance: Int = 0, failureBudget: Int = 0) {
@@ -56,23 +58,29 @@ struct DeploymentSimulation {
             startedAt: Timestamp(secondsSinceEpoch: Double(step)))
     }
 
-    /// Runs a deployment to `version` for at most `limit` steps; returns the steps it took to
-    /// complete, or nil when it did not.
-    mutating func deploy(_ version: String, limit: Int) -> Int? {
+    /// Runs a deployment to `version` for at most `limit` steps, changing the instance count at
+    /// `rescale.step` when given; returns the steps it took to complete, or nil when it did not.
+    mutating func deploy(_ version: String, limit: Int, rescale: (step: Int, instances: Int)? = nil) -> Int? {
         for _ in 0..<limit {
             step += 1
+            if let rescale, rescale.step == step {
+                instances = rescale.instances
+                rescaled = true
+            }
             advance()
-            let injected = injectFailure()
+            injectFailure()
+            let present = members.count
             let plan = InstancePlanner.plan(
                 version: version, instances: instances, strategy: strategy, killSelection: killSelection, current: snapshots)
-            check(plan, failureInjected: injected || failuresInjected > 0)
-            if plan.isComplete {
-                if plan.hasActions { violations.append("step \(step): complete plan with actions: \(plan.summary)") }
-                return step
-            }
+            check(plan)
+            if plan.isComplete, plan.hasActions { violations.append("step \(step): complete plan with actions: \(plan.summary)") }
+            if plan.isComplete, rescale == nil || rescaled { return step }
             apply(plan, version: version)
-            if members.count > ceiling { violations.append("step \(step): \(members.count) present, ceiling \(ceiling)") }
-            if failuresInjected == 0, healthy < floor {
+            // After a scale-down more than the new ceiling may be present; the planner must not add to them.
+            if members.count > (rescaled ? max(ceiling, present) : ceiling) {
+                violations.append("step \(step): \(members.count) present, ceiling \(ceiling)")
+            }
+            if failuresInjected == 0, !rescaled, healthy < floor {
                 violations.append("step \(step): \(healthy) healthy after the plan, floor \(floor): \(plan.summary)")
             }
         }
@@ -101,10 +109,10 @@ struct DeploymentSimulation {
     }
 
     /// Crashes a running instance, or makes one fail its health checks for a few steps.
-    private mutating func injectFailure() -> Bool {
-        guard failureBudget > 0, rng.chance(failureChance) else { return false }
+    private mutating func injectFailure() {
+        guard failureBudget > 0, rng.chance(failureChance) else { return }
         let running = members.indices.filter { members[$0].snapshot.phase == .running }
-        guard !running.isEmpty else { return false }
+        guard !running.isEmpty else { return }
         let victim = rng.element(of: running)
         if rng.chance(50) {
             members.remove(at: victim)
@@ -114,11 +122,11 @@ struct DeploymentSimulation {
         }
         failureBudget -= 1
         failuresInjected += 1
-        return true
     }
 
-    /// The invariants every plan keeps, whatever happened before it.
-    private mutating func check(_ plan: InstancePlan, failureInjected: Bool) {
+    /// The invariants every plan keeps, whatever happened before it; the world's floor only
+    /// while nothing outside the planner lowered health or moved the bounds.
+    private mutating func check(_ plan: InstancePlan) {
         let byID = Dictionary(uniqueKeysWithValues: members.map { ($0.snapshot.id, $0.snapshot) })
         for id in plan.kill {
             if killed.contains(id) { violations.append("step \(step): \(id) killed twice") }
@@ -127,14 +135,14 @@ struct DeploymentSimulation {
             killed.insert(id)
         }
         if Set(plan.kill).count != plan.kill.count { violations.append("step \(step): duplicate kill in \(plan.kill)") }
-        if members.count + plan.launch > ceiling {
+        if plan.launch > 0, members.count + plan.launch > ceiling {
             violations.append("step \(step): launches \(plan.launch) with \(members.count) present, ceiling \(ceiling)")
         }
         let before = healthy
         if plan.healthyAfterKills < min(floor, before) {
             violations.append("step \(step): the plan itself takes healthy from \(before) to \(plan.healthyAfterKills), floor \(floor)")
         }
-        if !failureInjected, before < floor {
+        if failuresInjected == 0, !rescaled, before < floor {
             violations.append("step \(step): \(before) healthy, floor \(floor)")
         }
     }
@@ -221,5 +229,26 @@ struct InstancePlannerSimulationTests {
             "(1.0, 0.5) × 1", "(0.5, 0.0) × 1", "(0.5, 0.5) × 1",
             "(0.75, 0.25) × 1", "(0.75, 0.25) × 2", "(0.75, 0.25) × 3",
         ])
+    }
+}
+
+@Suite("Instance planner under rescaling")
+struct InstancePlannerRescaleTests {
+    @Test("Rescaling in the middle of an upgrade converges on the new count without the planner breaking its bounds",
+          arguments: [(3, 6), (6, 2), (5, 0), (1, 4), (10, 3)])
+    func rescaleMidUpgrade(from: Int, to: Int) {
+        for capacity in [(1.0, 1.0), (0.5, 0.5), (0.0, 0.0), (0.75, 0.25)] {
+            let strategy = UpgradeStrategy(minimumHealthCapacity: capacity.0, maximumOverCapacity: capacity.1)
+            guard strategy.hasRoomToReplace(instances: to) else { continue }
+            for seed in UInt64(200)...209 {
+                var world = DeploymentSimulation(strategy: strategy, instances: from, seed: seed)
+                let limit = InstancePlannerSimulationTests.limit(max(from, to)) * 2
+                let steps = world.deploy("v2", limit: limit, rescale: (step: 1 + Int(seed % 6), instances: to))
+                #expect(world.violations.isEmpty, "\(capacity), seed \(seed): \(world.violations.prefix(5))")
+                #expect(steps != nil, "\(capacity), seed \(seed): did not complete")
+                #expect(world.converged(on: "v2"))
+                #expect(world.instances == to)
+            }
+        }
     }
 }

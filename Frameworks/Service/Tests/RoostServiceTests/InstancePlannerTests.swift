@@ -1,5 +1,5 @@
 import RoostCore
-@testable import RoostService
+import RoostService
 import Testing
 
 /// One instance at a given launch time (seconds), running and healthy unless told otherwise.

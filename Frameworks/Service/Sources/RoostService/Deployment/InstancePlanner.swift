@@ -79,6 +79,8 @@ public enum InstancePlanner {
         if excess > 0 {
             for instance in killOrder(new, killSelection).prefix(excess) {
                 if instance.countsAsHealthy {
+                    // With the floor at most `target` this always passes (the old kills above
+                    // leave at least the new healthy ones); it keeps the floor by construction.
                     // Healthy ones come last in the order, so none after this one may go either.
                     guard healthy > floor else { break }
                     healthy -= 1
