@@ -5,9 +5,17 @@ import RoostCore
 extension MasterState {
     /// An update the master writes itself (validation errors, reconciliation answers, agent
     /// loss): needs no acknowledgement, so it carries no UUID. Sent to the framework if connected.
-    func masterUpdate(_ taskID: TaskID, _ state: TaskState, reason: TaskStatus.Reason?, message: String?, agentID: AgentID?, for framework: FrameworkID, now: Duration) -> [MasterOutput] {
+    /// `latest` (the task's latest status, for reconciliation answers) lends it its `healthy`
+    /// and `ready`, as Mesos' reconciliation carries `healthy` and `check_status`: executors
+    /// report only changes, so a framework that reconciles after a failover learns them here.
+    func masterUpdate(
+        _ taskID: TaskID, _ state: TaskState, reason: TaskStatus.Reason?, message: String?, agentID: AgentID?,
+        latest: TaskStatus? = nil, for framework: FrameworkID, now: Duration
+    ) -> [MasterOutput] {
         guard let connection = frameworks[framework]?.connection else { return [] }
-        let status = TaskStatus(taskID: taskID, state: state, reason: reason, message: message, source: .master, agentID: agentID, timestamp: wallClockAtOrigin.advanced(by: now))
+        let status = TaskStatus(
+            taskID: taskID, state: state, reason: reason, message: message, source: .master, agentID: agentID,
+            timestamp: wallClockAtOrigin.advanced(by: now), healthy: latest?.healthy, ready: latest?.ready)
         return [.scheduler(connection, .update(status: status))]
     }
 
@@ -42,6 +50,7 @@ extension MasterState {
 
     /// Answers reconciliation with the master's latest knowledge (Mesos' rules).
     ///
+    /// A known task is answered with its latest state, message, `healthy` and `ready`.
     /// Implicit (no tasks named): the latest state of every task the framework has that is not
     /// yet acknowledged as finished. Explicit: for each task, its latest state if known;
     /// otherwise `TASK_UNREACHABLE` if its agent is unreachable, `TASK_GONE` if the agent is
@@ -53,11 +62,13 @@ extension MasterState {
         let named = tasks.isEmpty ? entry.tasks.values.sorted { $0.info.id < $1.info.id }.map { ReconcileTask(taskID: $0.info.id, agentID: $0.agentID) } : tasks
         for request in named {
             if let task = entry.tasks[request.taskID] {
-                outputs += masterUpdate(task.info.id, task.state, reason: .reconciliation, message: task.latestStatus?.message, agentID: task.agentID, for: framework, now: now)
+                outputs += masterUpdate(task.info.id, task.state, reason: .reconciliation, message: task.latestStatus?.message, agentID: task.agentID,
+                    latest: task.latestStatus, for: framework, now: now)
                 continue
             }
             if let done = entry.completed.last(where: { $0.info.id == request.taskID }) {
-                outputs += masterUpdate(done.info.id, done.state, reason: .reconciliation, message: done.latestStatus?.message, agentID: done.agentID, for: framework, now: now)
+                outputs += masterUpdate(done.info.id, done.state, reason: .reconciliation, message: done.latestStatus?.message, agentID: done.agentID,
+                    latest: done.latestStatus, for: framework, now: now)
                 continue
             }
             let state: TaskState

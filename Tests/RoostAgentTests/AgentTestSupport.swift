@@ -82,7 +82,7 @@ actor RecordingDriver: ExecutorDriver {
             waiters.append((id, { $0.taskID == task && matches($0) }, continuation))
         }
         guard let found else {
-            let seen = reports(for: task).map { "\($0.state)\($0.reason.map { "/\($0)" } ?? "")\($0.healthy.map { " healthy=\($0)" } ?? "") \($0.message ?? "")" }
+            let seen = reports(for: task).map { "\($0.state)\($0.reason.map { "/\($0)" } ?? "")\($0.healthy.map { " healthy=\($0)" } ?? "")\($0.ready.map { " ready=\($0)" } ?? "") \($0.message ?? "")" }
             throw TestFailure("no \(what) report for task \(task) within \(timeout); its reports: \(seen)")
         }
         return found

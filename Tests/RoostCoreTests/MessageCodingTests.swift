@@ -19,10 +19,11 @@ enum Samples {
         killGracePeriod: .seconds(7))
     static let executorTask = TaskInfo(
         id: "t-2", resources: "cpus:1", executor: ExecutorInfo(id: "e-1", name: "sim", resources: "mem:32"),
-        healthCheck: HealthCheck(.command(.shell("test -f ready"))))
+        healthCheck: HealthCheck(.command(.shell("test -f ready"))),
+        readinessCheck: ReadinessCheck(.tcp(port: 8080), delay: .seconds(2), interval: .milliseconds(500), timeout: .seconds(3)))
     static let status = TaskStatus(
         taskID: "t-1", state: .failed, reason: .commandExecutorFailed, message: "exited with code 3",
-        source: .executor, agentID: "a-1", executorID: "e-1", uuid: uuid, timestamp: time, healthy: false, exitCode: 3)
+        source: .executor, agentID: "a-1", executorID: "e-1", uuid: uuid, timestamp: time, healthy: false, ready: true, exitCode: 3)
     static let offer = Offer(id: "o-1", frameworkID: "f-1", agentID: "a-1", hostname: "node1", resources: "cpus:2;mem:512", attributes: ["rack": "r1"])
 
     static let schedulerCalls: [SchedulerCall] = [

@@ -263,6 +263,32 @@ struct MasterStateTests {
         #expect(answers.map(\.state) == [.gone, .unknown])
     }
 
+    @Test func latestReadinessIsKeptAndReconciled() throws {
+        var master = Harness()
+        let (framework, _) = try master.subscribe(FrameworkInfo(name: "svc"), on: scheduler)
+        let agent = master.register("cpus:2;mem:1024")
+        let offer = try #require(master.offers(to: scheduler).first)
+        var web = task("web")
+        web.readinessCheck = ReadinessCheck(.http(port: 8080, path: "/ready"))
+        _ = try master.call(.accept(offerIDs: [offer.id], operations: [.launch(tasks: [web])], filters: .default), as: framework, on: scheduler)
+        _ = master.agentUpdate(agent, framework: framework, task: "web", .running)
+        // The executor's readiness update, carrying the last health verdict.
+        let ready = TaskStatus(
+            taskID: "web", state: .running, reason: .taskCheckStatusUpdated, source: .executor, agentID: agent, uuid: UUID(),
+            timestamp: Timestamp(secondsSinceEpoch: 1_800_000_002), healthy: true, ready: true)
+        let forwarded = updates(in: master.state.handle(AgentCall(agentID: agent, .update(frameworkID: framework, status: ready)), now: master.now), to: scheduler)
+        #expect(forwarded == [ready], "forwarded as it came")
+        let kept = try #require(master.state.snapshot.frameworks.first?.tasks.first)
+        #expect(kept.latestStatus?.ready == true && kept.latestStatus?.healthy == true)
+        #expect(kept.info.readinessCheck == web.readinessCheck)
+
+        // Executors report only changes: reconciliation must tell a failed-over framework.
+        let reconciled = updates(in: try master.call(.reconcile(tasks: []), as: framework, on: scheduler), to: scheduler)
+        #expect(reconciled.map(\.ready) == [true])
+        #expect(reconciled.map(\.healthy) == [true])
+        #expect(reconciled.map(\.reason) == [.reconciliation])
+    }
+
     @Test func illegalUpdatesAreAcknowledgedButNotApplied() throws {
         var master = Harness()
         let (framework, _) = try master.subscribe(FrameworkInfo(name: "f"), on: scheduler)

@@ -76,7 +76,7 @@ struct SimulatedClusterTests {
         let cluster = SimulatedCluster(configuration: .init(behavior: { _, task in
             switch task.id {
             case "task-0": .fail(after: .seconds(5), exitCode: 3)
-            case "task-1": .script([TaskStep(after: .seconds(2), state: .running, healthy: true), TaskStep(after: .seconds(3), state: .finished, exitCode: 0)])
+            case "task-1": .script([TaskStep(after: .seconds(2), state: .running, healthy: true, ready: true), TaskStep(after: .seconds(3), state: .finished, exitCode: 0)])
             default: .runForever
             }
         }))
@@ -86,7 +86,7 @@ struct SimulatedClusterTests {
         await cluster.advance(by: .seconds(10))
         let failed = await scheduler.statuses.first { $0.taskID == "task-0" && $0.state == .failed }
         #expect(failed?.exitCode == 3)
-        #expect(await scheduler.statuses.contains { $0.taskID == "task-1" && $0.healthy == true })
+        #expect(await scheduler.statuses.contains { $0.taskID == "task-1" && $0.healthy == true && $0.ready == true })
         #expect(await scheduler.latest("task-1") == .finished)
         #expect(await scheduler.latest("task-2") == .running)
     }

@@ -8,7 +8,8 @@ import Musl
 #endif
 
 /// The agent's default executor: runs each task's ``Command`` as a real process in the task's
-/// own sandbox, reports its life as Mesos' command executor does, and runs its health check.
+/// own sandbox, reports its life as Mesos' command executor does, and runs its health and
+/// readiness checks.
 ///
 /// Inside this module `Executor` is ambiguous with `_Concurrency.Executor`; this type
 /// conforms to `RoostCore.Executor`.
@@ -32,12 +33,20 @@ import Musl
 /// executor watches its ``ProcessRecord`` (polling, see ``ProcessRecord/waitForGroupExit(timeout:)``)
 /// and kills it with ``ProcessRecord/killGroup(gracePeriod:)``. A kill reports `TASK_KILLING`
 /// and `TASK_KILLED` as for any task; a group that ends on its own is reported `TASK_LOST`,
-/// since only a parent can learn a process's exit status. Adopted tasks get no health checks.
+/// since only a parent can learn a process's exit status. Adopted tasks keep their health and
+/// readiness checks (the health check's grace period starts again; the readiness verdict is
+/// reported afresh).
 ///
 /// **Health checks** (command, TCP and HTTP, all against the task on this machine) follow
 /// ``HealthCheck``: a change of verdict is reported as `TASK_RUNNING` with `healthy` set
 /// (reason `REASON_TASK_HEALTH_CHECK_STATUS_UPDATED`); after `consecutiveFailures` failures
 /// in a row the task is killed and ends `TASK_KILLED` with reason `REASON_TASK_UNHEALTHY`.
+///
+/// **Readiness checks** (``ReadinessCheck``, the same kinds) run beside the health check: the
+/// first verdict and every change are reported as `TASK_RUNNING` with `ready` set (reason
+/// `REASON_TASK_CHECK_STATUS_UPDATED`); a failing readiness check never kills the task. Every
+/// report of a task carries the last known `healthy` and `ready` (`nil` before the first
+/// verdict), so the latest status always has both.
 ///
 /// **Reports** go out through the driver strictly in the order they were made, by one task
 /// of this executor, so `TASK_KILLING` always precedes the terminal state. A driver error is
@@ -214,21 +223,16 @@ public actor CommandExecutor: RoostCore.Executor {
         let (kills, killRequests) = AsyncStream.makeStream(of: Duration.self)
         let taskID = task.id
         let isolator = configuration.isolator
-        // The health check goes on where it runs, with the task's variables; its grace period
-        // starts again, as after any restart of the checker.
+        // The health and readiness checks go on where they run, with the task's variables; the
+        // health check's grace period starts again, as after any restart of the checker, and the
+        // readiness verdict is reported afresh (the restarted agent does not know the last one).
         let launchConfiguration = try? TaskProcess.Configuration.task(task, in: sandbox, extraEnvironment: Self.portEnvironment(for: task.resources))
-        let checker = task.healthCheck.map { check in
-            HealthChecker(
-                check: check, workingDirectory: launchConfiguration?.workingDirectory ?? sandbox.path,
-                environment: launchConfiguration?.environment ?? task.environment, startedAt: .now)
-        }
+        let checks = Checks(
+            task, workingDirectory: launchConfiguration?.workingDirectory ?? sandbox.path,
+            environment: launchConfiguration?.environment ?? task.environment)
         let supervisor = Task {
             await withTaskGroup(of: Void.self) { group in
-                if let checker {
-                    group.addTask {
-                        await checker.run { event in await self.healthEvent(taskID, event, driver: driver) }
-                    }
-                }
+                self.addChecks(checks, of: taskID, to: &group, driver: driver)
                 group.addTask {
                     await withTaskGroup(of: Void.self) { running in
                         for await gracePeriod in kills {
@@ -313,7 +317,7 @@ public actor CommandExecutor: RoostCore.Executor {
 
     // MARK: - Supervision
 
-    /// The task that waits for `process`, runs its health check and carries out kill requests;
+    /// The task that waits for `process`, runs its health and readiness checks and carries out kill requests;
     /// it reports the terminal state when the process group is gone.
     private func supervise(
         _ task: TaskInfo, process: TaskProcess, container: ContainerID, configuration: TaskProcess.Configuration,
@@ -321,19 +325,11 @@ public actor CommandExecutor: RoostCore.Executor {
     ) -> Task<Void, Never> {
         let isolator = self.configuration.isolator
         // A command check runs where the task runs, with the task's variables.
-        let checker = task.healthCheck.map { check in
-            HealthChecker(
-                check: check, workingDirectory: configuration.workingDirectory,
-                environment: configuration.environment, startedAt: .now)
-        }
+        let checks = Checks(task, workingDirectory: configuration.workingDirectory, environment: configuration.environment)
         let taskID = task.id
         return Task {
             let termination = await withTaskGroup(of: Void.self) { group in
-                if let checker {
-                    group.addTask {
-                        await checker.run { event in await self.healthEvent(taskID, event, driver: driver) }
-                    }
-                }
+                self.addChecks(checks, of: taskID, to: &group, driver: driver)
                 group.addTask {
                     // Each kill request runs concurrently, so a later, shorter grace period wins.
                     await withTaskGroup(of: Void.self) { running in
@@ -366,7 +362,8 @@ public actor CommandExecutor: RoostCore.Executor {
                 logger.warning("task is unhealthy", metadata: ["detail": "\(detail)"])
             }
             send(driver, TaskStatusReport(
-                taskID: taskID, state: .running, reason: .taskHealthCheckStatusUpdated, message: detail, healthy: healthy))
+                taskID: taskID, state: .running, reason: .taskHealthCheckStatusUpdated, message: detail,
+                healthy: healthy, ready: entry.ready))
         case .failedTooOften(let count, let detail):
             logger.warning("killing the task: its health check failed \(count) times in a row", metadata: ["detail": "\(detail)"])
             requestKill(
@@ -375,12 +372,38 @@ public actor CommandExecutor: RoostCore.Executor {
         }
     }
 
+    /// Reports a change of the readiness verdict; never kills (a task that is not ready is left
+    /// running).
+    private func readinessEvent(_ taskID: TaskID, ready: Bool, detail: String, driver: any ExecutorDriver) {
+        guard let entry = tasks[taskID], entry.kill == nil, entry.process?.termination == nil else { return }
+        tasks[taskID]?.ready = ready
+        taskLogger(taskID).info(ready ? "task is ready" : "task is not ready", metadata: ["detail": "\(detail)"])
+        send(driver, TaskStatusReport(
+            taskID: taskID, state: .running, reason: .taskCheckStatusUpdated, message: detail,
+            healthy: entry.healthy, ready: ready))
+    }
+
+    /// Adds a child to `group` for each of the task's checks, reporting back to this executor.
+    private nonisolated func addChecks(_ checks: Checks, of taskID: TaskID, to group: inout TaskGroup<Void>, driver: any ExecutorDriver) {
+        if let health = checks.health {
+            group.addTask {
+                await health.run { event in await self.healthEvent(taskID, event, driver: driver) }
+            }
+        }
+        if let readiness = checks.readiness {
+            group.addTask {
+                await readiness.run { ready, detail in await self.readinessEvent(taskID, ready: ready, detail: detail, driver: driver) }
+            }
+        }
+    }
+
     /// Reports `TASK_KILLING` (the first time) and passes the kill to the task's supervisor.
     private func requestKill(_ taskID: TaskID, gracePeriod: Duration, reason: TaskStatus.Reason?, message: String, driver: any ExecutorDriver) {
         guard var entry = tasks[taskID] else { return }
         if entry.kill == nil {
             entry.kill = Kill(reason: reason, message: message)
-            send(driver, TaskStatusReport(taskID: taskID, state: .killing, reason: reason, message: message, healthy: entry.healthy))
+            send(driver, TaskStatusReport(taskID: taskID, state: .killing, reason: reason, message: message,
+                healthy: entry.healthy, ready: entry.ready))
         }
         if let killRequests = entry.killRequests {
             killRequests.yield(gracePeriod)
@@ -398,11 +421,13 @@ public actor CommandExecutor: RoostCore.Executor {
         if let kill = entry.kill {
             report = TaskStatusReport(
                 taskID: taskID, state: .killed, reason: kill.reason,
-                message: "\(kill.message); the task's process group is gone (its exit status is unknown: it was adopted after an agent restart)")
+                message: "\(kill.message); the task's process group is gone (its exit status is unknown: it was adopted after an agent restart)",
+                healthy: entry.healthy, ready: entry.ready)
         } else {
             report = TaskStatusReport(
                 taskID: taskID, state: .lost, reason: .agentRestarted,
-                message: "the task's process group ended after the agent restarted; its outcome is unknown (the task was not the restarted agent's child, so its exit status could not be read)")
+                message: "the task's process group ended after the agent restarted; its outcome is unknown (the task was not the restarted agent's child, so its exit status could not be read)",
+                healthy: entry.healthy, ready: entry.ready)
         }
         taskLogger(taskID).info("adopted task ended", metadata: ["state": "\(report.state)"])
         send(driver, report)
@@ -417,17 +442,17 @@ public actor CommandExecutor: RoostCore.Executor {
         if let limitation, !termination.isSuccess {
             report = TaskStatusReport(
                 taskID: taskID, state: .failed, reason: limitation.reason,
-                message: "\(limitation.description); the task \(termination)", healthy: entry.healthy, exitCode: exitCode)
+                message: "\(limitation.description); the task \(termination)", healthy: entry.healthy, ready: entry.ready, exitCode: exitCode)
         } else if let kill = entry.kill {
             report = TaskStatusReport(
                 taskID: taskID, state: .killed, reason: kill.reason,
-                message: "\(kill.message); the task \(termination)", healthy: entry.healthy, exitCode: exitCode)
+                message: "\(kill.message); the task \(termination)", healthy: entry.healthy, ready: entry.ready, exitCode: exitCode)
         } else if termination.isSuccess {
-            report = TaskStatusReport(taskID: taskID, state: .finished, message: termination.description, healthy: entry.healthy, exitCode: 0)
+            report = TaskStatusReport(taskID: taskID, state: .finished, message: termination.description, healthy: entry.healthy, ready: entry.ready, exitCode: 0)
         } else {
             report = TaskStatusReport(
                 taskID: taskID, state: .failed, reason: .commandExecutorFailed, message: termination.description,
-                healthy: entry.healthy, exitCode: exitCode)
+                healthy: entry.healthy, ready: entry.ready, exitCode: exitCode)
         }
         taskLogger(taskID).debug("task ended", metadata: ["state": "\(report.state)", "how": "\(termination)"])
         send(driver, report)
@@ -460,6 +485,23 @@ public actor CommandExecutor: RoostCore.Executor {
         case flush(CheckedContinuation<Void, Never>)
     }
 
+    /// A task's health and readiness checkers (either may be absent).
+    private struct Checks: Sendable {
+        var health: HealthChecker?
+        var readiness: ReadinessChecker?
+
+        /// The checkers of `task`'s checks; a command check runs in `workingDirectory` with
+        /// `environment` (the task's). The health check's grace period starts now.
+        init(_ task: TaskInfo, workingDirectory: String, environment: [String: String]) {
+            health = task.healthCheck.map {
+                HealthChecker(check: $0, workingDirectory: workingDirectory, environment: environment, startedAt: .now)
+            }
+            readiness = task.readinessCheck.map {
+                ReadinessChecker(check: $0, workingDirectory: workingDirectory, environment: environment)
+            }
+        }
+    }
+
     /// Why a task is being killed, for its `TASK_KILLING` and `TASK_KILLED` reports.
     private struct Kill {
         var reason: TaskStatus.Reason?
@@ -479,7 +521,10 @@ public actor CommandExecutor: RoostCore.Executor {
         var kill: Kill?
         /// The grace period of a kill asked for before the process ran.
         var pendingKillGracePeriod: Duration?
+        /// The last health verdict, carried on every later report of the task.
         var healthy: Bool?
+        /// The last readiness verdict, carried on every later report of the task.
+        var ready: Bool?
 
         init(task: TaskInfo, sandbox: Sandbox) {
             self.task = task

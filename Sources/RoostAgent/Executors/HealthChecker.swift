@@ -17,11 +17,18 @@ struct HealthChecker: Sendable {
     }
 
     let check: HealthCheck
-    /// Where a command check runs (the task's working directory) and with what variables (the task's).
-    let workingDirectory: String
-    let environment: [String: String]
     /// When the task's process started, for the grace period.
     let startedAt: ContinuousClock.Instant
+    private let probe: CheckProbe
+
+    /// A checker for `check`; a command check runs in `workingDirectory` with `environment`
+    /// (the task's).
+    init(check: HealthCheck, workingDirectory: String, environment: [String: String], startedAt: ContinuousClock.Instant) {
+        self.check = check
+        self.startedAt = startedAt
+        probe = CheckProbe(
+            kind: check.kind, timeout: check.timeout, workingDirectory: workingDirectory, environment: environment, name: "health check")
+    }
 
     /// Checks until cancelled or until the task has failed too often.
     func run(_ report: @Sendable (Event) async -> Void) async {
@@ -30,15 +37,15 @@ struct HealthChecker: Sendable {
         var failures = 0
         var passedOnce = false
         while !Task.isCancelled {
-            switch await probe() {
-            case .healthy(let detail):
+            switch await probe.run() {
+            case .passed(let detail):
                 failures = 0
                 passedOnce = true
                 if healthy != true {
                     healthy = true
                     await report(.changed(healthy: true, detail: detail))
                 }
-            case .unhealthy(let detail):
+            case .failed(let detail):
                 if Task.isCancelled { return }
                 let inGrace = !passedOnce && ContinuousClock.now < startedAt.advanced(by: check.gracePeriod)
                 if !inGrace {
@@ -54,34 +61,6 @@ struct HealthChecker: Sendable {
                 }
             }
             do { try await Task.sleep(for: check.interval) } catch { return }
-        }
-    }
-
-    /// One check.
-    func probe() async -> ProbeResult {
-        switch check.kind {
-        case .tcp(let port):
-            return await SocketProbe.tcp(port: port, timeout: check.timeout)
-        case .http(let port, let path):
-            return await SocketProbe.http(port: port, path: path, timeout: check.timeout)
-        case .command(let command):
-            let configuration = TaskProcess.Configuration(
-                command: command, workingDirectory: workingDirectory, environment: environment, teardownGracePeriod: .zero)
-            let process: TaskProcess
-            do {
-                process = try await TaskProcess.launch(configuration)
-            } catch {
-                return .unhealthy("the health check command could not start: \(error.message)")
-            }
-            guard let termination = await process.wait(timeout: check.timeout) else {
-                // Timed out (or the checker was cancelled): kill the check's whole group now.
-                await process.kill(gracePeriod: .zero)
-                return .unhealthy("the health check command '\(command)' did not finish within \(check.timeout)")
-            }
-            if termination.isSuccess {
-                return .healthy("the health check command passed")
-            }
-            return .unhealthy("the health check command '\(command)' \(termination)")
         }
     }
 }

@@ -1,40 +1,84 @@
+import RoostCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
 
-/// The verdict of one health check.
+/// The verdict of one probe, with a detail for the task's status message.
 enum ProbeResult: Hashable, Sendable {
-    case healthy(String)
-    case unhealthy(String)
+    case passed(String)
+    case failed(String)
 }
 
-/// TCP and HTTP health checks against the task on the loopback interface.
+/// One check of a ``HealthCheck/Kind`` against a task on this machine, limited to `timeout`:
+/// what a ``HealthChecker`` and a ``ReadinessChecker`` run every interval, so both judge a
+/// command, a TCP connection and an HTTP answer the same way.
+struct CheckProbe: Sendable {
+    let kind: HealthCheck.Kind
+    let timeout: Duration
+    /// Where a command check runs (the task's working directory) and with what variables (the task's).
+    let workingDirectory: String
+    let environment: [String: String]
+    /// What the check is called in messages: `health check` or `readiness check`.
+    let name: String
+
+    /// Runs the check once; a command still running at `timeout` (or when the calling task is
+    /// cancelled) is killed with its whole process group.
+    func run() async -> ProbeResult {
+        switch kind {
+        case .tcp(let port):
+            return await SocketProbe.tcp(port: port, timeout: timeout)
+        case .http(let port, let path):
+            return await SocketProbe.http(port: port, path: path, timeout: timeout)
+        case .command(let command):
+            let configuration = TaskProcess.Configuration(
+                command: command, workingDirectory: workingDirectory, environment: environment, teardownGracePeriod: .zero)
+            let process: TaskProcess
+            do {
+                process = try await TaskProcess.launch(configuration)
+            } catch {
+                return .failed("the \(name) command could not start: \(error.message)")
+            }
+            guard let termination = await process.wait(timeout: timeout) else {
+                // Timed out (or the checker was cancelled): kill the check's whole group now.
+                await process.kill(gracePeriod: .zero)
+                return .failed("the \(name) command '\(command)' did not finish within \(timeout)")
+            }
+            if termination.isSuccess {
+                return .passed("the \(name) command passed")
+            }
+            return .failed("the \(name) command '\(command)' \(termination)")
+        }
+    }
+}
+
+/// TCP and HTTP checks against the task on the loopback interface.
 ///
 /// Sockets are non-blocking and polled with a short back-off until the check's timeout, so a
 /// check never blocks a thread of the cooperative pool.
 enum SocketProbe {
-    /// Healthy when a TCP connection to `127.0.0.1:port` is accepted within `timeout`.
+    /// Passes when a TCP connection to `127.0.0.1:port` is accepted within `timeout`.
     static func tcp(port: Int, timeout: Duration) async -> ProbeResult {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         switch await connect(port: port, deadline: deadline) {
         case .success(let fd):
             close(fd)
-            return .healthy("connected to 127.0.0.1:\(port)")
+            return .passed("connected to 127.0.0.1:\(port)")
         case .failure(let reason):
-            return .unhealthy(reason.message)
+            return .failed(reason.message)
         }
     }
 
-    /// Healthy when `GET path` on `127.0.0.1:port` answers with a 2xx or 3xx status within
-    /// `timeout` (Mesos' HTTP health check).
+    /// Passes when `GET path` on `127.0.0.1:port` answers with a 2xx or 3xx status within
+    /// `timeout` (Mesos' HTTP health check and check).
     static func http(port: Int, path: String, timeout: Duration) async -> ProbeResult {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         let fd: Int32
         switch await connect(port: port, deadline: deadline) {
         case .success(let connected): fd = connected
-        case .failure(let reason): return .unhealthy(reason.message)
+        case .failure(let reason): return .failed(reason.message)
         }
         defer { close(fd) }
         let target = path.hasPrefix("/") ? path : "/" + path
@@ -45,11 +89,11 @@ enum SocketProbe {
             if count > 0 { sent += count; continue }
             if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
                 guard await wait(fd, for: Int16(POLLOUT), until: deadline) else {
-                    return .unhealthy("GET \(target) on port \(port): timed out after \(timeout) sending the request")
+                    return .failed("GET \(target) on port \(port): timed out after \(timeout) sending the request")
                 }
                 continue
             }
-            return .unhealthy("GET \(target) on port \(port): cannot send the request: \(String(cString: strerror(errno)))")
+            return .failed("GET \(target) on port \(port): cannot send the request: \(String(cString: strerror(errno)))")
         }
         // Read until the status line is complete.
         var response: [UInt8] = []
@@ -60,21 +104,21 @@ enum SocketProbe {
             if count == 0 { break }
             if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
                 guard await wait(fd, for: Int16(POLLIN), until: deadline) else {
-                    return .unhealthy("GET \(target) on port \(port): no response within \(timeout)")
+                    return .failed("GET \(target) on port \(port): no response within \(timeout)")
                 }
                 continue
             }
-            return .unhealthy("GET \(target) on port \(port): cannot read the response: \(String(cString: strerror(errno)))")
+            return .failed("GET \(target) on port \(port): cannot read the response: \(String(cString: strerror(errno)))")
         }
         let statusLine = String(decoding: response.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }, as: UTF8.self)
         let parts = statusLine.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let status = Int(parts[1]) else {
-            return .unhealthy("GET \(target) on port \(port): not an HTTP response: '\(statusLine.prefix(80))'")
+            return .failed("GET \(target) on port \(port): not an HTTP response: '\(statusLine.prefix(80))'")
         }
         if (200..<400).contains(status) {
-            return .healthy("GET \(target) on port \(port) answered \(status)")
+            return .passed("GET \(target) on port \(port) answered \(status)")
         }
-        return .unhealthy("GET \(target) on port \(port) answered \(status)")
+        return .failed("GET \(target) on port \(port) answered \(status)")
     }
 
     struct Failure: Error { var message: String }

@@ -479,7 +479,7 @@ public actor Agent {
             taskID: report.taskID, state: report.state, reason: report.reason, message: report.message, source: .executor,
             agentID: agentID, executorID: executor.executor == Self.commandExecutorID ? nil : executor.executor,
             uuid: UUID(), timestamp: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970),
-            healthy: report.healthy, exitCode: report.exitCode)
+            healthy: report.healthy, ready: report.ready, exitCode: report.exitCode)
         await enqueue(status, for: key)
     }
 

@@ -1,9 +1,9 @@
 /// What a framework asks an agent to run: one task, its resources and how to start it.
 ///
 /// JSON fields: `id`, `name`, `agentID`, `resources`, `command`, `environment`,
-/// `workingDirectory`, `executor`, `labels`, `healthCheck`,
+/// `workingDirectory`, `executor`, `labels`, `healthCheck`, `readinessCheck`,
 /// `killGracePeriodSeconds`. When decoding, only `id` and `resources` are
-/// required.
+/// required; `readinessCheck` is left out of the JSON when `nil`.
 public struct TaskInfo: Hashable, Sendable, Codable {
     /// The task's ID, unique within its framework.
     public var id: TaskID
@@ -28,6 +28,10 @@ public struct TaskInfo: Hashable, Sendable, Codable {
     public var labels: [String: String]
     /// How the agent checks the task's health, if at all.
     public var healthCheck: HealthCheck?
+    /// How the agent learns that the task is ready to take traffic, if at all; unlike the
+    /// health check it never kills the task (see ``ReadinessCheck``). Runs only for tasks of
+    /// the ``CommandExecutor``.
+    public var readinessCheck: ReadinessCheck?
     /// How long a kill waits between SIGTERM and SIGKILL; `nil` uses the agent's default
     /// (3 s, as Mesos' command executor).
     public var killGracePeriod: Duration?
@@ -44,6 +48,7 @@ public struct TaskInfo: Hashable, Sendable, Codable {
         executor: ExecutorInfo? = nil,
         labels: [String: String] = [:],
         healthCheck: HealthCheck? = nil,
+        readinessCheck: ReadinessCheck? = nil,
         killGracePeriod: Duration? = nil
     ) {
         self.id = id
@@ -56,6 +61,7 @@ public struct TaskInfo: Hashable, Sendable, Codable {
         self.executor = executor
         self.labels = labels
         self.healthCheck = healthCheck
+        self.readinessCheck = readinessCheck
         self.killGracePeriod = killGracePeriod
     }
 
@@ -84,10 +90,11 @@ public struct TaskInfo: Hashable, Sendable, Codable {
             throw InputError(field: "\(field).environment", "'\(badKey)' is not a valid variable name")
         }
         try healthCheck?.validate(field: "\(field).healthCheck")
+        try readinessCheck?.validate(field: "\(field).readinessCheck")
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, agentID, resources, command, environment, workingDirectory, executor, labels, healthCheck
+        case id, name, agentID, resources, command, environment, workingDirectory, executor, labels, healthCheck, readinessCheck
         case killGracePeriodSeconds
     }
 
@@ -103,6 +110,7 @@ public struct TaskInfo: Hashable, Sendable, Codable {
         executor = try c.decodeIfPresent(ExecutorInfo.self, forKey: .executor)
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         healthCheck = try c.decodeIfPresent(HealthCheck.self, forKey: .healthCheck)
+        readinessCheck = try c.decodeIfPresent(ReadinessCheck.self, forKey: .readinessCheck)
         killGracePeriod = try c.decodeSecondsIfPresent(forKey: .killGracePeriodSeconds)
     }
 
@@ -118,6 +126,7 @@ public struct TaskInfo: Hashable, Sendable, Codable {
         try c.encodeIfPresent(executor, forKey: .executor)
         try c.encode(labels, forKey: .labels)
         try c.encodeIfPresent(healthCheck, forKey: .healthCheck)
+        try c.encodeIfPresent(readinessCheck, forKey: .readinessCheck)
         try c.encodeSecondsIfPresent(killGracePeriod, forKey: .killGracePeriodSeconds)
     }
 }
@@ -213,6 +222,17 @@ public struct HealthCheck: Hashable, Sendable, Codable {
         /// A TCP connection to the task's `port`; connecting is healthy.
         case tcp(port: Int)
 
+        /// Shared by ``HealthCheck`` and ``ReadinessCheck``: `field` names the kind (`….kind`).
+        func validate(field: String) throws(InputError) {
+            switch self {
+            case .command(let command): try command.validate(field: "\(field).command")
+            case .http(let port, _), .tcp(let port):
+                if !(1...65535).contains(port) {
+                    throw InputError(field: "\(field).port", "\(port) is not a port number (1-65535)")
+                }
+            }
+        }
+
         private enum CodingKeys: String, CodingKey { case command, http, tcp }
         private enum EndpointKeys: String, CodingKey { case port, path }
 
@@ -286,13 +306,7 @@ public struct HealthCheck: Hashable, Sendable, Codable {
         if consecutiveFailures < 1 {
             throw InputError(field: "\(field).consecutiveFailures", "\(consecutiveFailures) must be at least 1")
         }
-        switch kind {
-        case .command(let command): try command.validate(field: "\(field).kind.command")
-        case .http(let port, _), .tcp(let port):
-            if !(1...65535).contains(port) {
-                throw InputError(field: "\(field).kind.port", "\(port) is not a port number (1-65535)")
-            }
-        }
+        try kind.validate(field: "\(field).kind")
     }
 
     enum CodingKeys: String, CodingKey {

@@ -8,7 +8,8 @@ public import FoundationEssentials
 /// acknowledgement.
 ///
 /// JSON fields: `taskID`, `state`, `reason`, `message`, `source`, `agentID`,
-/// `executorID`, `uuid`, `timestamp`, `healthy`, `exitCode`.
+/// `executorID`, `uuid`, `timestamp`, `healthy`, `ready`, `exitCode`; fields that are `nil`
+/// are left out.
 public struct TaskStatus: Hashable, Sendable, Codable {
     /// The task this is about.
     public var taskID: TaskID
@@ -30,6 +31,14 @@ public struct TaskStatus: Hashable, Sendable, Codable {
     public var timestamp: Timestamp
     /// The latest health-check verdict, for tasks with a health check.
     public var healthy: Bool?
+    /// The latest readiness-check verdict (Mesos' `check_status`), for tasks with a
+    /// ``TaskInfo/readinessCheck``: `true` once the task is ready to take traffic, `false`
+    /// while it is not; `nil` when the task has no readiness check or no verdict is known yet.
+    ///
+    /// The command executor carries the last verdict on every later update of the task (as it
+    /// does `healthy`); a change is reported as `TASK_RUNNING` with reason
+    /// ``Reason/taskCheckStatusUpdated``.
+    public var ready: Bool?
     /// The process's exit code, for tasks whose process exited.
     public var exitCode: Int32?
 
@@ -45,6 +54,7 @@ public struct TaskStatus: Hashable, Sendable, Codable {
         uuid: UUID? = nil,
         timestamp: Timestamp,
         healthy: Bool? = nil,
+        ready: Bool? = nil,
         exitCode: Int32? = nil
     ) {
         self.taskID = taskID
@@ -57,6 +67,7 @@ public struct TaskStatus: Hashable, Sendable, Codable {
         self.uuid = uuid
         self.timestamp = timestamp
         self.healthy = healthy
+        self.ready = ready
         self.exitCode = exitCode
     }
 
@@ -112,8 +123,11 @@ public struct TaskStatus: Hashable, Sendable, Codable {
         public static let frameworkRemoved = Reason(rawValue: "REASON_FRAMEWORK_REMOVED")
         /// An answer to a reconciliation request.
         public static let reconciliation = Reason(rawValue: "REASON_RECONCILIATION")
-        /// The task failed its health check too many times in a row.
+        /// The task's health check changed its verdict (``TaskStatus/healthy``).
         public static let taskHealthCheckStatusUpdated = Reason(rawValue: "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED")
+        /// The task's readiness check changed its verdict (``TaskStatus/ready``); the task
+        /// goes on running either way.
+        public static let taskCheckStatusUpdated = Reason(rawValue: "REASON_TASK_CHECK_STATUS_UPDATED")
         /// The task was killed because its health check failed.
         public static let taskUnhealthy = Reason(rawValue: "REASON_TASK_UNHEALTHY")
         /// The task was killed before it had started.

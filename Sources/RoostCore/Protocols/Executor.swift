@@ -57,7 +57,7 @@ public protocol ExecutorDriver: Sendable {
 
 /// What an executor knows about a task's new state; the agent turns it into a ``TaskStatus``.
 ///
-/// JSON fields: `taskID`, `state`, `reason`, `message`, `healthy`, `exitCode`.
+/// JSON fields: `taskID`, `state`, `reason`, `message`, `healthy`, `ready`, `exitCode`.
 public struct TaskStatusReport: Hashable, Sendable, Codable {
     /// The task.
     public var taskID: TaskID
@@ -69,16 +69,20 @@ public struct TaskStatusReport: Hashable, Sendable, Codable {
     public var message: String?
     /// The latest health-check verdict, for tasks with a health check.
     public var healthy: Bool?
+    /// The latest readiness-check verdict, for tasks with a readiness check (see
+    /// ``TaskStatus/ready``).
+    public var ready: Bool?
     /// The process's exit code, when it exited.
     public var exitCode: Int32?
 
     /// Creates a report.
-    public init(taskID: TaskID, state: TaskState, reason: TaskStatus.Reason? = nil, message: String? = nil, healthy: Bool? = nil, exitCode: Int32? = nil) {
+    public init(taskID: TaskID, state: TaskState, reason: TaskStatus.Reason? = nil, message: String? = nil, healthy: Bool? = nil, ready: Bool? = nil, exitCode: Int32? = nil) {
         self.taskID = taskID
         self.state = state
         self.reason = reason
         self.message = message
         self.healthy = healthy
+        self.ready = ready
         self.exitCode = exitCode
     }
 }

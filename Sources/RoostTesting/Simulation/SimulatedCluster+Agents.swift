@@ -96,7 +96,7 @@ extension SimulatedCluster {
         let status = TaskStatus(
             taskID: key.task, state: step.state, reason: reason, message: step.message, source: reason == nil ? .executor : .agent,
             agentID: agentID, executorID: task.info.executor?.id, uuid: nextUUID(),
-            timestamp: Timestamp(secondsSinceEpoch: now.seconds), healthy: step.healthy, exitCode: step.exitCode)
+            timestamp: Timestamp(secondsSinceEpoch: now.seconds), healthy: step.healthy, ready: step.ready, exitCode: step.exitCode)
         sendUpdate(status, of: key.framework, from: agentID)
     }
 

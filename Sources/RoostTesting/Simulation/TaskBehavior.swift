@@ -39,13 +39,16 @@ public struct TaskStep: Sendable, Hashable {
     public var message: String?
     /// The health, for tasks with a health check; `nil` leaves it unset.
     public var healthy: Bool?
+    /// The readiness, for tasks with a readiness check; `nil` leaves it unset.
+    public var ready: Bool?
 
     /// A step; see each property.
-    public init(after: Duration, state: TaskState, exitCode: Int32? = nil, message: String? = nil, healthy: Bool? = nil) {
+    public init(after: Duration, state: TaskState, exitCode: Int32? = nil, message: String? = nil, healthy: Bool? = nil, ready: Bool? = nil) {
         self.after = after
         self.state = state
         self.exitCode = exitCode
         self.message = message
         self.healthy = healthy
+        self.ready = ready
     }
 }
