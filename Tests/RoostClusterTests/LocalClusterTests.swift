@@ -71,6 +71,38 @@ struct LocalClusterTests {
         }
     }
 
+    /// A readiness verdict travels from the agent's command executor through the master to the
+    /// framework, and the master's task record keeps it.
+    @Test func readinessReachesTheFrameworkAndTheMastersState() async throws {
+        let work = cluster()
+        defer { try? FileManager.default.removeItem(atPath: work.configuration.workDirectory!) }
+        let task = TaskInfo(
+            id: "web", resources: "cpus:0.5;mem:64", command: .shell("touch ready; exec sleep 1000"),
+            readinessCheck: ReadinessCheck(.command(.shell("test -f ready")), interval: .milliseconds(50), timeout: .seconds(5)),
+            killGracePeriod: .milliseconds(500))
+        let scheduler = ListScheduler(tasks: [task])
+        try await work.run { running in
+            let driver = running.driver(for: FrameworkInfo(name: "service"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await driver.run(scheduler) }
+                try await waitUntil("the framework hearing that web is ready") {
+                    await scheduler.statuses.contains { $0.taskID == "web" && $0.state == .running && $0.ready == true }
+                }
+                let update = try #require(await scheduler.statuses.last { $0.ready == true })
+                #expect(update.reason == .taskCheckStatusUpdated)
+                #expect(update.source == .executor)
+                try await waitUntil("the master's record of web being ready") {
+                    let snapshot = await running.master.snapshot()
+                    return snapshot?.frameworks.flatMap(\.tasks).first { $0.info.id == "web" }?.latestStatus?.ready == true
+                }
+                try await driver.kill("web")
+                try await waitUntil("web killed") { await scheduler.last("web") == .killed }
+                await driver.stop(failover: false)
+                group.cancelAll()
+            }
+        }
+    }
+
     /// `stop(failover: false)` tears the framework down, which closes its connection; `run`
     /// must return quietly then, not take the closed connection for a master failover,
     /// subscribe again and be refused. Repeated, since it depends on which task runs first.
