@@ -54,7 +54,12 @@ struct LocalClusterTests {
                 #expect(hello.contains("hello from hello"))
 
                 // Kill the tree: the shell and its background sleep both die.
-                let sandbox = try #require(try FileManager.default.subpathsOfDirectory(atPath: running.workDirectory).first { $0.hasSuffix("tree/child.pid") })
+                // TASK_RUNNING can come before the shell has written its pid files.
+                var sandbox = ""
+                try await waitUntil("tree's child.pid in its sandbox") {
+                    sandbox = try FileManager.default.subpathsOfDirectory(atPath: running.workDirectory).first { $0.hasSuffix("tree/child.pid") } ?? ""
+                    return !sandbox.isEmpty
+                }
                 let directory = "\(running.workDirectory)/\(sandbox.dropLast("child.pid".count))"
                 try await waitUntil("both pid files written") {
                     let parent = (try? String(contentsOfFile: "\(directory)parent.pid", encoding: .utf8)) ?? ""
