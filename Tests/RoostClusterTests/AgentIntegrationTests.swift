@@ -35,6 +35,7 @@ actor ScriptedExecutor: RoostCore.Executor {
 actor ListScheduler: Scheduler {
     private var pending: [TaskInfo]
     private(set) var updates: [TaskID: [TaskState]] = [:]
+    private(set) var statuses: [TaskStatus] = []
     private(set) var frameworkID: FrameworkID?
 
     init(tasks: [TaskInfo]) { pending = tasks }
@@ -57,6 +58,7 @@ actor ListScheduler: Scheduler {
 
     func statusUpdate(_ driver: any SchedulerDriver, status: TaskStatus) async throws {
         updates[status.taskID, default: []].append(status.state)
+        statuses.append(status)
     }
 
     func last(_ task: TaskID) -> TaskState? { updates[task]?.last }

@@ -54,7 +54,12 @@ struct LocalClusterTests {
                 #expect(hello.contains("hello from hello"))
 
                 // Kill the tree: the shell and its background sleep both die.
-                let sandbox = try #require(try FileManager.default.subpathsOfDirectory(atPath: running.workDirectory).first { $0.hasSuffix("tree/child.pid") })
+                // TASK_RUNNING can come before the shell has written its pid files.
+                var sandbox = ""
+                try await waitUntil("tree's child.pid in its sandbox") {
+                    sandbox = try FileManager.default.subpathsOfDirectory(atPath: running.workDirectory).first { $0.hasSuffix("tree/child.pid") } ?? ""
+                    return !sandbox.isEmpty
+                }
                 let directory = "\(running.workDirectory)/\(sandbox.dropLast("child.pid".count))"
                 try await waitUntil("both pid files written") {
                     let parent = (try? String(contentsOfFile: "\(directory)parent.pid", encoding: .utf8)) ?? ""
@@ -65,6 +70,38 @@ struct LocalClusterTests {
                 try await driver.kill("tree")
                 try await waitUntil("tree killed") { await scheduler.last("tree") == .killed }
                 try await waitUntil("no process of the tree survives") { pids.allSatisfy { !isAlive($0) } }
+                await driver.stop(failover: false)
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// A readiness verdict travels from the agent's command executor through the master to the
+    /// framework, and the master's task record keeps it.
+    @Test func readinessReachesTheFrameworkAndTheMastersState() async throws {
+        let work = cluster()
+        defer { try? FileManager.default.removeItem(atPath: work.configuration.workDirectory!) }
+        let task = TaskInfo(
+            id: "web", resources: "cpus:0.5;mem:64", command: .shell("touch ready; exec sleep 1000"),
+            readinessCheck: ReadinessCheck(.command(.shell("test -f ready")), interval: .milliseconds(50), timeout: .seconds(5)),
+            killGracePeriod: .milliseconds(500))
+        let scheduler = ListScheduler(tasks: [task])
+        try await work.run { running in
+            let driver = running.driver(for: FrameworkInfo(name: "service"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await driver.run(scheduler) }
+                try await waitUntil("the framework hearing that web is ready") {
+                    await scheduler.statuses.contains { $0.taskID == "web" && $0.state == .running && $0.ready == true }
+                }
+                let update = try #require(await scheduler.statuses.last { $0.ready == true })
+                #expect(update.reason == .taskCheckStatusUpdated)
+                #expect(update.source == .executor)
+                try await waitUntil("the master's record of web being ready") {
+                    let snapshot = await running.master.snapshot()
+                    return snapshot?.frameworks.flatMap(\.tasks).first { $0.info.id == "web" }?.latestStatus?.ready == true
+                }
+                try await driver.kill("web")
+                try await waitUntil("web killed") { await scheduler.last("web") == .killed }
                 await driver.stop(failover: false)
                 group.cancelAll()
             }

@@ -317,8 +317,8 @@ public actor CommandExecutor: RoostCore.Executor {
 
     // MARK: - Supervision
 
-    /// The task that waits for `process`, runs its health and readiness checks and carries out kill requests;
-    /// it reports the terminal state when the process group is gone.
+    /// The task that waits for `process`, runs its health and readiness checks and carries out
+    /// kill requests; it reports the terminal state when the process group is gone.
     private func supervise(
         _ task: TaskInfo, process: TaskProcess, container: ContainerID, configuration: TaskProcess.Configuration,
         kills: AsyncStream<Duration>, driver: any ExecutorDriver
@@ -402,8 +402,8 @@ public actor CommandExecutor: RoostCore.Executor {
         guard var entry = tasks[taskID] else { return }
         if entry.kill == nil {
             entry.kill = Kill(reason: reason, message: message)
-            send(driver, TaskStatusReport(taskID: taskID, state: .killing, reason: reason, message: message,
-                healthy: entry.healthy, ready: entry.ready))
+            send(driver, TaskStatusReport(
+                taskID: taskID, state: .killing, reason: reason, message: message, healthy: entry.healthy, ready: entry.ready))
         }
         if let killRequests = entry.killRequests {
             killRequests.yield(gracePeriod)
