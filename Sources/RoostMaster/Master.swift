@@ -112,6 +112,10 @@ public actor Master {
     /// A snapshot of the master's state, or `nil` when it does not lead.
     public func snapshot() -> MasterSnapshot? { state?.snapshot }
 
+    /// Why `framework` gets what it gets, or does not get more (the allocation engine's and its
+    /// policy's explanations); empty when the master does not lead or does not know the framework.
+    public func explain(_ framework: FrameworkID) -> [AllocationExplanation] { state?.explain(framework) ?? [] }
+
     // MARK: Leadership
 
     private func leadership(_ event: LeadershipEvent) {

@@ -8,6 +8,6 @@ struct Roost: AsyncParsableCommand {
         commandName: "roost",
         abstract: "Roost: write cluster scheduling frameworks in Swift (Mesos-style two-level scheduling).",
         version: RoostVersion.current,
-        subcommands: [Demo.self, Local.self, BatchCommand.self, ResourcesCommand.self, TaskStatesCommand.self, CronCommand.self, SimulateCommand.self, MasterCommand.self, LeaderCommand.self, NewCommand.self]
+        subcommands: [Demo.self, Local.self, BatchCommand.self, ResourcesCommand.self, TaskStatesCommand.self, CronCommand.self, ServiceCommand.self, SimulateCommand.self, MasterCommand.self, LeaderCommand.self, NewCommand.self]
     )
 }

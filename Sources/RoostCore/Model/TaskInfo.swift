@@ -155,7 +155,9 @@ public enum Command: Hashable, Sendable, Codable, CustomStringConvertible {
         }
     }
 
-    func validate(field: String) throws(InputError) {
+    /// Checks that the command runs something: a non-blank shell line, or a list starting with a program.
+    /// - Throws: ``InputError`` naming `field.shell` or `field.argv`.
+    public func validate(field: String) throws(InputError) {
         switch self {
         case .shell(let line) where line.allSatisfy(\.isWhitespace):
             throw InputError(field: "\(field).shell", "must not be empty")

@@ -244,7 +244,7 @@ public struct Preemption: Hashable, Sendable, Codable {
 /// "why isn't my task launching?".
 ///
 /// JSON: `{"outranked": {"by": "f-2", "share": 0.5, "theirShare": 0.25}}` and so on.
-public enum AllocationExplanation: Hashable, Sendable, Codable {
+public enum AllocationExplanation: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The framework suppressed offers and has not revived.
     case suppressed
     /// Its decline filters withheld `agents` agents that had free resources.
@@ -261,4 +261,25 @@ public enum AllocationExplanation: Hashable, Sendable, Codable {
     case preempted(by: FrameworkID)
     /// It has no outstanding demand and declined everything offered.
     case noDemand
+}
+
+extension AllocationExplanation {
+    /// The reason in words, for status lines: `outranked by fw-2 (dominant share 0.40 against 0.25)`.
+    public var description: String {
+        func share(_ value: Double) -> String {
+            let hundredths = Int((value * 100).rounded())
+            return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+        }
+        switch self {
+        case .suppressed: return "the framework suppressed offers"
+        case .filtered(let agents): return "its decline filters hold back \(agents) agent(s) with free resources"
+        case .outranked(let other, let mine, let theirs):
+            return "outranked by \(other) (dominant share \(share(mine)) against \(share(theirs)))"
+        case .queuedBehind(let other): return "queued behind \(other), which registered earlier (FIFO)"
+        case .lowerPriority(let other, let mine, let theirs): return "\(other) has a higher priority (\(theirs) against \(mine))"
+        case .insufficient(let resource): return "no agent has enough free \(resource)"
+        case .preempted(let other): return "its tasks were preempted for \(other)"
+        case .noDemand: return "no outstanding demand"
+        }
+    }
 }

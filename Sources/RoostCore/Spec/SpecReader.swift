@@ -156,3 +156,24 @@ public struct SpecReader<Failure: SpecReadingError> {
         }
     }
 }
+
+extension SpecReader {
+    /// The framework's error inside `error`, if decoding threw one: JSON and YAML decoders
+    /// wrap errors thrown while decoding in a `DecodingError`, and ours name the field.
+    public static func specError(in error: any Error) -> Failure? {
+        if let failure = error as? Failure { return failure }
+        if case DecodingError.dataCorrupted(let context) = error, let underlying = context.underlyingError {
+            return specError(in: underlying)
+        }
+        return nil
+    }
+
+    /// What the parser said about a file that is not valid JSON or YAML.
+    public static func syntaxProblem(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error {
+            if let underlying = context.underlyingError { return "\(underlying)" }
+            return context.debugDescription
+        }
+        return "\(error)"
+    }
+}

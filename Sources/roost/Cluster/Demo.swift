@@ -12,8 +12,9 @@ struct Demo: AsyncParsableCommand {
         discussion: """
             Two batch frameworks (the sample BatchScheduler) run jobs to completion: one job of \
             30 short tasks, 8 at a time, and an indexed job whose shards 0, 3 and 6 fail on their \
-            first attempt and are retried after a back-off. A service keeps two long-running \
-            processes up. The cron framework (the sample CronScheduler) runs a cron job every minute, \
+            first attempt and are retried after a back-off. The service framework (the sample \
+            ServiceScheduler) keeps two instances healthy and ready, then rolls them to a new version \
+            one at a time. The cron framework (the sample CronScheduler) runs a cron job every minute, \
             and starts one run at once so the demo need not wait for a minute boundary. All share \
             the agents by DRF. A progress line shows each framework's \
             tasks and dominant share; a summary table ends the run. Exits 0 when every framework \
@@ -78,13 +79,11 @@ struct Demo: AsyncParsableCommand {
             command: .shell("if [ $((ROOST_JOB_INDEX % 3)) -eq 0 ] && [ \"$ROOST_JOB_ATTEMPT\" -lt 2 ]; then echo 'failing on purpose' >&2; exit 1; fi; sleep 2; echo ok"),
             resources: "cpus:0.2;mem:32", completions: 8, parallelism: 4, completionMode: .indexed,
             backoffLimit: 6, backoff: .seconds(1), maxBackoff: .seconds(4))
-        let service = (0..<2).map { index in
-            TaskInfo(id: TaskID("web-\(index)"), resources: "cpus:0.2;mem:64", command: .shell("exec sleep 3600"), killGracePeriod: .seconds(1))
-        }
+        let master = running.master
         return [
             try await BatchDemoPart(job: batch, agentWorkDirectories: directories),
             try await BatchDemoPart(job: flaky, agentWorkDirectories: directories),
-            DemoFramework(name: "service", tasks: service),
+            try await ServiceDemoPart(explain: { id in await master.explain(id) }),
             try await CronDemoPart(agentWorkDirectories: directories),
         ]
     }
