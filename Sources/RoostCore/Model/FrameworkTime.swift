@@ -43,3 +43,27 @@ public struct FrameworkTime: Sendable {
     /// - Throws: `CancellationError` when the task is cancelled.
     public func sleep(until timestamp: Timestamp) async throws { try await sleeper(timestamp) }
 }
+
+extension FrameworkTime {
+    /// A scheduler's timer loop: calls `due` (which acts on what is due and returns the next
+    /// moment something will be), then sleeps until that moment or until `doorbell` rings (a
+    /// change moved the deadlines), and again, until the task is cancelled.
+    public func runTimers(isolation: isolated (any Actor)? = #isolation, wakingOn doorbell: Doorbell, _ due: () async -> Timestamp?) async {
+        while !Task.isCancelled {
+            let next = await due()
+            await withTaskGroup(of: Void.self) { group in
+                if let next {
+                    group.addTask {
+                        // Only a sleep that ran out rings: a cancelled one (the loop woke for
+                        // another reason) must not leave a ring behind, or the next wait
+                        // returns at once and the loop spins.
+                        guard (try? await self.sleep(until: next)) != nil else { return }
+                        doorbell.ring()
+                    }
+                }
+                await doorbell.wait()
+                group.cancelAll()
+            }
+        }
+    }
+}

@@ -23,7 +23,7 @@ struct SchedulerTests {
         try await scheduler.deploy(web(3))
         await sim.run(scheduler, until: "3 healthy") { await $0.status(of: "web")?.isStable == true }
         let before = try #require(await scheduler.status(of: "web"))
-        let frameworkID = try #require(await driver.frameworkID)
+        let frameworkID = try #require(driver.frameworkID)
         await sim.cluster.killTask(before.taskIDs[1], of: frameworkID)
         await sim.run(scheduler, until: "a replacement is healthy") { scheduler in
             guard let status = await scheduler.status(of: "web") else { return false }
@@ -127,7 +127,7 @@ struct SchedulerTests {
         let check = ServiceCheck.health(.command(.shell("true")))
         try await scheduler.deploy(web(4, command: "v1") { $0.upgradeStrategy = strategy; $0.healthCheck = check })
         await sim.run(scheduler, until: "v1 stable") { await $0.status(of: "web")?.isStable == true }
-        let frameworkID = try #require(await driver.frameworkID)
+        let frameworkID = try #require(driver.frameworkID)
 
         let v2 = web(4, command: "v2") { $0.upgradeStrategy = strategy; $0.healthCheck = check }
         try await scheduler.deploy(v2)
@@ -218,7 +218,7 @@ struct SchedulerTests {
         await sim.run(scheduler, until: "stable") { await $0.status(of: "web")?.isStable == true }
         try await scheduler.remove("web")
         await sim.run(scheduler, until: "removed") { await $0.status(of: "web") == nil }
-        let frameworkID = try #require(await driver.frameworkID)
+        let frameworkID = try #require(driver.frameworkID)
         #expect(await sim.cluster.tasks(of: frameworkID, in: .running).isEmpty)
         await #expect(throws: ServiceSchedulerError.self) { try await scheduler.scale("web", instances: 1) }
     }

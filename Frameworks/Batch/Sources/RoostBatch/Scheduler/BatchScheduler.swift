@@ -74,11 +74,11 @@ public actor BatchScheduler: Scheduler {
     private var jobs: [String: JobRun] = [:]
     private var frameworkID: FrameworkID?
     private var driver: (any SchedulerDriver)?
-    /// Whether offers are suppressed; `nil` when unknown (after a (re)registration).
-    private var suppressed: Bool?
+    /// Whether the master was told this framework wants offers.
+    private let interest = OfferInterest()
     private let doorbell = Doorbell()
-    private var storeBusy = false
-    private var storeWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Orders the store's writes: the record written is the newest when the write starts.
+    private let storeGate = SerialGate()
 
     /// Creates a scheduler and loads the jobs and framework ID a previous scheduler stored.
     /// - Throws: ``StateStoreError`` when the store cannot be read, or holds a record that
@@ -189,7 +189,7 @@ public actor BatchScheduler: Scheduler {
         self.driver = driver
         if self.frameworkID != frameworkID {
             self.frameworkID = frameworkID
-            try await withStoreLock { try await configuration.store.putJSON(keys.frameworkID, frameworkID) }
+            try await storeGate.run { try await configuration.store.putJSON(keys.frameworkID, frameworkID) }
         }
         try await resynchronize(driver)
     }
@@ -293,23 +293,7 @@ public actor BatchScheduler: Scheduler {
     /// active deadline (failed, tasks killed), finished jobs past their TTL (deleted).
     /// Sleeps on ``Configuration/time`` until the next such moment or until a change moves it.
     public func runTimers() async {
-        while !Task.isCancelled {
-            let next = await tick()
-            let time = configuration.time
-            await withTaskGroup(of: Void.self) { [doorbell] group in
-                if let next {
-                    group.addTask {
-                        // Only a sleep that ran out rings: a cancelled one (the loop woke for
-                        // another reason) must not leave a ring behind, or the next wait
-                        // returns at once and the loop spins.
-                        guard (try? await time.sleep(until: next)) != nil else { return }
-                        doorbell.ring()
-                    }
-                }
-                await doorbell.wait()
-                group.cancelAll()
-            }
-        }
+        await configuration.time.runTimers(wakingOn: doorbell) { await tick() }
     }
 
     /// Applies what is due now; returns the next moment something is due.
@@ -359,7 +343,7 @@ public actor BatchScheduler: Scheduler {
     }
 
     private func resynchronize(_ driver: any SchedulerDriver) async throws {
-        suppressed = nil
+        interest.forget()
         let active = jobs.values.flatMap(\.activeTasks)
         if !active.isEmpty {
             configuration.logger.info("reconciling \(active.count) task(s) left by a previous scheduler or connection")
@@ -386,15 +370,8 @@ public actor BatchScheduler: Scheduler {
         let now = configuration.time.now
         let wanted = jobs.values.contains { $0.launchable(now: now) > 0 }
         do {
-            if wanted, workAdded || suppressed != false {
-                try await driver.revive()
-                suppressed = false
-            } else if !wanted, suppressed != true {
-                try await driver.suppress()
-                suppressed = true
-            }
+            try await interest.update(wanted: wanted, workAdded: workAdded, driver: driver)
         } catch {
-            suppressed = nil
             configuration.logger.warning("revive/suppress failed: \(error); retried on the next change")
         }
     }
@@ -402,7 +379,7 @@ public actor BatchScheduler: Scheduler {
     /// Writes a job's record (or deletes it when the job is gone), in order with other writes:
     /// the record written is the newest state when the write starts.
     private func persist(_ name: String) async throws {
-        try await withStoreLock {
+        try await storeGate.run {
             let key = try keys.job(name)
             if let run = jobs[name] {
                 try await configuration.store.putJSON(key, run)
@@ -416,17 +393,6 @@ public actor BatchScheduler: Scheduler {
         do { try await persist(name) } catch {
             configuration.logger.error("cannot store job \(name): \(error)")
         }
-    }
-
-    @discardableResult
-    private func withStoreLock<T>(_ body: () async throws -> T) async throws -> T {
-        while storeBusy { await withCheckedContinuation { storeWaiters.append($0) } }
-        storeBusy = true
-        defer {
-            storeBusy = false
-            if !storeWaiters.isEmpty { storeWaiters.removeFirst().resume() }
-        }
-        return try await body()
     }
 }
 

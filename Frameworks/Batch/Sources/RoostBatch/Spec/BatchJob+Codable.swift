@@ -101,8 +101,8 @@ extension BatchJob {
             }
         } catch {
             // Yams wraps errors thrown while decoding in a DecodingError; ours name the field.
-            if let specError = specError(in: error) { throw specError }
-            throw BatchSpecError(.unreadable, "the job spec is not valid \(format == .json ? "JSON" : "YAML"): \(syntaxProblem(error))")
+            if let specError = JobReader.specError(in: error) { throw specError }
+            throw BatchSpecError(.unreadable, "the job spec is not valid \(format == .json ? "JSON" : "YAML"): \(JobReader.syntaxProblem(error))")
         }
         try job.validate()
         return job
@@ -123,22 +123,6 @@ extension BatchJob {
             throw BatchSpecError(.unreadable, "the job file \(path) is not UTF-8 text")
         }
         self = try Self.decode(text, format: path.lowercased().hasSuffix(".json") ? .json : .yaml)
-    }
-
-    private static func specError(in error: any Error) -> BatchSpecError? {
-        if let specError = error as? BatchSpecError { return specError }
-        if case DecodingError.dataCorrupted(let context) = error, let underlying = context.underlyingError {
-            return specError(in: underlying)
-        }
-        return nil
-    }
-
-    private static func syntaxProblem(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            if let underlying = context.underlyingError { return "\(underlying)" }
-            return context.debugDescription
-        }
-        return "\(error)"
     }
 }
 

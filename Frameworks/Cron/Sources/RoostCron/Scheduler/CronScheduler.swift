@@ -91,8 +91,9 @@ public actor CronScheduler: Scheduler {
     private var versions: [String: StateVersion] = [:]
     private var fenced: Set<String> = []
     private let doorbell = Doorbell()
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Runs cron operations one at a time: actor methods interleave at every `await`, and a
+    /// cron job's state must not.
+    private let gate = SerialGate()
 
     /// Creates a scheduler and loads the cron jobs (and, in its batch scheduler, the runs) a
     /// previous scheduler stored.
@@ -125,7 +126,7 @@ public actor CronScheduler: Scheduler {
     ///   ``StateStoreError`` when it cannot be stored.
     public func add(_ job: CronJob) async throws {
         try job.validate()
-        try await serialized {
+        try await gate.run {
             guard states[job.name] == nil else {
                 throw CronSchedulerError(.cronJobExists, "a cron job named '\(job.name)' exists; choose another name")
             }
@@ -157,7 +158,7 @@ public actor CronScheduler: Scheduler {
     ///   ``StateStoreError``; what ``BatchScheduler/submit(_:)`` throws.
     @discardableResult
     public func trigger(_ name: String) async throws -> String {
-        try await serialized {
+        try await gate.run {
             let now = configuration.time.now
             // Scheduled times up to now first, so a manual run never takes a scheduled run's name.
             try await fireDue(name, now: now)
@@ -225,21 +226,7 @@ public actor CronScheduler: Scheduler {
     }
 
     private func cronTimers() async {
-        while !Task.isCancelled {
-            let next = await runDue()
-            let time = configuration.time
-            await withTaskGroup(of: Void.self) { [doorbell] group in
-                if let next {
-                    group.addTask {
-                        // Only a sleep that ran out rings (see BatchScheduler.runTimers).
-                        guard (try? await time.sleep(until: next)) != nil else { return }
-                        doorbell.ring()
-                    }
-                }
-                await doorbell.wait()
-                group.cancelAll()
-            }
-        }
+        await configuration.time.runTimers(wakingOn: doorbell) { await runDue() }
     }
 
     /// Acts on what is due now, once: records finished runs, starts or records as missed every
@@ -251,11 +238,7 @@ public actor CronScheduler: Scheduler {
     /// running the timer loop. Errors are logged per cron job, not thrown.
     @discardableResult
     public func runDue() async -> Timestamp? {
-        do {
-            return try await serialized { await tick() }
-        } catch {
-            return nil
-        }
+        await gate.run { await tick() }
     }
 
     /// Records finished runs, fires what is due, cleans up; returns the next scheduled time.
@@ -362,7 +345,7 @@ public actor CronScheduler: Scheduler {
     }
 
     private func setSuspended(_ name: String, _ suspended: Bool) async throws {
-        try await serialized {
+        try await gate.run {
             guard var state = states[name] else { throw unknown(name) }
             guard state.spec.suspend != suspended else { return }
             state.spec.suspend = suspended
@@ -398,17 +381,5 @@ public actor CronScheduler: Scheduler {
             configuration.logger.error("cron job \(name): another scheduler changed its stored state; this scheduler stops acting on it")
             throw CronSchedulerError(.fenced, "another scheduler changed cron job \(name)'s stored state (\(error.message)); this scheduler no longer acts on it")
         }
-    }
-
-    /// Runs `body` with no other cron operation in between (actor methods interleave at every
-    /// `await`; a cron job's state must not).
-    private func serialized<T>(_ body: () async throws -> T) async throws -> T {
-        while busy { await withCheckedContinuation { waiters.append($0) } }
-        busy = true
-        defer {
-            busy = false
-            if !waiters.isEmpty { waiters.removeFirst().resume() }
-        }
-        return try await body()
     }
 }

@@ -83,11 +83,11 @@ public actor ServiceScheduler: Scheduler {
     private var placementProblems: [String: [String]] = [:]
     private var frameworkID: FrameworkID?
     private var driver: (any SchedulerDriver)?
-    /// Whether offers are suppressed; `nil` when unknown (after a (re)registration).
-    private var suppressed: Bool?
+    /// Whether the master was told this framework wants offers.
+    private let interest = OfferInterest()
     private let doorbell = Doorbell()
-    private var storeBusy = false
-    private var storeWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Orders the store's writes: the record written is the newest when the write starts.
+    private let storeGate = SerialGate()
 
     /// Creates a scheduler and loads the services and framework ID a previous scheduler stored.
     /// - Throws: ``StateStoreError`` when the store cannot be read or holds a record that does
@@ -197,7 +197,7 @@ public actor ServiceScheduler: Scheduler {
         self.driver = driver
         if self.frameworkID != frameworkID {
             self.frameworkID = frameworkID
-            try await withStoreLock { try await configuration.store.putJSON(keys.frameworkID, frameworkID) }
+            try await storeGate.run { try await configuration.store.putJSON(keys.frameworkID, frameworkID) }
         }
         try await resynchronize(driver)
     }
@@ -309,22 +309,7 @@ public actor ServiceScheduler: Scheduler {
     /// for offers again. Sleeps on ``Configuration/time`` until the next such moment or until a
     /// change moves it.
     public func runTimers() async {
-        while !Task.isCancelled {
-            let next = await runDue()
-            let time = configuration.time
-            await withTaskGroup(of: Void.self) { [doorbell] group in
-                if let next {
-                    group.addTask {
-                        // Only a sleep that ran out rings: a cancelled one must not leave a
-                        // ring behind, or the next wait returns at once and the loop spins.
-                        guard (try? await time.sleep(until: next)) != nil else { return }
-                        doorbell.ring()
-                    }
-                }
-                await doorbell.wait()
-                group.cancelAll()
-            }
-        }
+        await configuration.time.runTimers(wakingOn: doorbell) { await runDue() }
     }
 
     /// Acts on what is due now (asks for offers when a launch delay has ended) and returns the
@@ -424,7 +409,7 @@ public actor ServiceScheduler: Scheduler {
     }
 
     private func resynchronize(_ driver: any SchedulerDriver) async throws {
-        suppressed = nil
+        interest.forget()
         let live = services.values.flatMap(\.instances)
         if !live.isEmpty {
             configuration.logger.info("reconciling \(live.count) instance(s) left by a previous scheduler or connection")
@@ -447,15 +432,8 @@ public actor ServiceScheduler: Scheduler {
         let now = configuration.time.now
         let wanted = services.values.contains { $0.launchable(now: now) > 0 }
         do {
-            if wanted, workAdded || suppressed != false {
-                try await driver.revive()
-                suppressed = false
-            } else if !wanted, suppressed != true {
-                try await driver.suppress()
-                suppressed = true
-            }
+            try await interest.update(wanted: wanted, workAdded: workAdded, driver: driver)
         } catch {
-            suppressed = nil
             configuration.logger.warning("revive/suppress failed: \(error); retried on the next change")
         }
     }
@@ -484,7 +462,7 @@ public actor ServiceScheduler: Scheduler {
     }
 
     private func persist(_ id: String) async throws {
-        try await withStoreLock {
+        try await storeGate.run {
             let key = try keys.service(id)
             if let run = services[id] {
                 try await configuration.store.putJSON(key, run)
@@ -498,17 +476,6 @@ public actor ServiceScheduler: Scheduler {
         do { try await persist(id) } catch {
             configuration.logger.error("cannot store service \(id): \(error)")
         }
-    }
-
-    @discardableResult
-    private func withStoreLock<T>(_ body: () async throws -> T) async throws -> T {
-        while storeBusy { await withCheckedContinuation { storeWaiters.append($0) } }
-        storeBusy = true
-        defer {
-            storeBusy = false
-            if !storeWaiters.isEmpty { storeWaiters.removeFirst().resume() }
-        }
-        return try await body()
     }
 }
 
