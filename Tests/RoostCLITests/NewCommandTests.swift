@@ -118,7 +118,7 @@ struct NewCommandTests {
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        #expect(files(in: "\(cwd)/web-front").contains("Sources/WebFront/WebFrontScheduler.swift"))
+        #expect(files(in: "\(cwd)/web-front").contains("Sources/WebFront/WebFrontService.swift"))
     }
 
     @Test func theRoostPathIsTheDependency() throws {

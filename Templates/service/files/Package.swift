@@ -15,7 +15,10 @@ let package = Package(
         // The framework: its scheduler, usable on any Roost cluster.
         .target(
             name: "{{module}}",
-            dependencies: [.product(name: "RoostCore", package: "{{roostPackage}}")]
+            dependencies: [
+                .product(name: "RoostCore", package: "{{roostPackage}}"),
+                .product(name: "RoostService", package: "{{roostPackage}}"),
+            ]
         ),
         // `swift run {{command}}`: the scheduler on an embedded cluster (a master and agents in this process).
         .executableTarget(
@@ -23,6 +26,7 @@ let package = Package(
             dependencies: [
                 "{{module}}",
                 .product(name: "RoostCore", package: "{{roostPackage}}"),
+                .product(name: "RoostService", package: "{{roostPackage}}"),
                 .product(name: "RoostCluster", package: "{{roostPackage}}"),
             ]
         ),
@@ -32,6 +36,7 @@ let package = Package(
             dependencies: [
                 "{{module}}",
                 .product(name: "RoostCore", package: "{{roostPackage}}"),
+                .product(name: "RoostService", package: "{{roostPackage}}"),
                 .product(name: "RoostTesting", package: "{{roostPackage}}"),
             ]
         ),
