@@ -117,7 +117,7 @@ struct ServiceRun: Hashable, Sendable, Codable {
     // MARK: Instances
 
     /// A new instance of the target version on `offer`, with `ports`; added as launching.
-    mutating func makeInstance(on offer: Offer, ports: [Int], portResources: Resources, frameworkID: FrameworkID, now: Timestamp) -> TaskInfo {
+    mutating func makeInstance(on offer: Offer, ports: [Int], portResources: Resources, now: Timestamp) -> TaskInfo {
         let taskID = TaskID("\(spec.id).\(nextIndex)")
         nextIndex += 1
         var environment = spec.environment
@@ -161,7 +161,8 @@ struct ServiceRun: Hashable, Sendable, Codable {
         if status.ready != nil { instance.ready = status.ready }
         if status.state == .running, instance.startedAt == nil { instance.startedAt = now }
         if let message = status.message, !message.isEmpty { instance.message = message }
-        guard status.state.isTerminal else {
+        // TASK_UNKNOWN: the master has no such task (a reconciliation answer); it is gone.
+        guard status.state.isTerminal || status.state == .unknown else {
             instances[index] = instance
             return instance != before
         }
@@ -182,7 +183,7 @@ struct ServiceRun: Hashable, Sendable, Codable {
         switch status.state {
         case .failed, .finished, .error: return true
         case .killed: return status.reason == .taskUnhealthy
-        case .lost, .gone, .dropped, .goneByOperator: return !instance.killing
+        case .lost, .gone, .dropped, .goneByOperator, .unknown: return !instance.killing
         default: return false
         }
     }

@@ -211,7 +211,7 @@ public actor ServiceScheduler: Scheduler {
     /// Places instances on the offers (stored before they are launched) and declines the rest.
     public func resourceOffers(_ driver: any SchedulerDriver, offers: [Offer]) async throws {
         self.driver = driver
-        guard let frameworkID else { return }
+        guard frameworkID != nil else { return }
         let now = configuration.time.now
         var plans: [(offer: Offer, tasks: [TaskInfo])] = []
         var launched: [String: Int] = [:]
@@ -238,7 +238,7 @@ public actor ServiceScheduler: Scheduler {
                                 + (run.spec.ports.isEmpty ? "" : " and \(run.spec.ports.count) port(s)") + ", \(left.isEmpty ? "nothing" : left.description) left")
                         break
                     }
-                    let task = run.makeInstance(on: offer, ports: ports.numbers, portResources: ports.resources, frameworkID: frameworkID, now: now)
+                    let task = run.makeInstance(on: offer, ports: ports.numbers, portResources: ports.resources, now: now)
                     tasks.append(task)
                     left -= task.resources
                     launched[id, default: 0] += 1
@@ -279,7 +279,7 @@ public actor ServiceScheduler: Scheduler {
         let before = run
         guard run.apply(status, now: configuration.time.now) else { return }
         services[id] = run
-        if status.state.isTerminal {
+        if status.state.isTerminal || status.state == .unknown {
             let why = status.message.map { ": \($0)" } ?? ""
             configuration.logger.info("service \(id): instance \(status.taskID) \(status.state)\(why)")
             if let delay = run.delay, run.delay != before.delay {
