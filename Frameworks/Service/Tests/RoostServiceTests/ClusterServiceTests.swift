@@ -151,4 +151,34 @@ struct ClusterServiceTests {
             }
         }
     }
+
+    @Test("Constraints place real instances, and scaling down stops the oldest first when asked")
+    func constraintsAndScaleDown() async throws {
+        try await TestCluster(agents: 3, attributes: { ["rack": "r\($0)"] }).run { running in
+            let scheduler = try await running.serviceScheduler()
+            try await running.withScheduler(scheduler) {
+                var spec = try ServiceSpec.decode("""
+                    {id: spread, command: exec sleep 600, resources: "cpus:0.1;mem:16", instances: 3,
+                     constraints: [[rack, UNIQUE]], killSelection: OLDEST_FIRST, killGracePeriodSeconds: 0.3}
+                    """, format: .yaml)
+                try await scheduler.deploy(spec)
+                let spread = try await waitFor("3 instances on 3 racks", service: "spread", on: scheduler) { $0.isStable }
+                #expect(Set(spread.instanceList.compactMap { $0.placement["rack"] }) == ["r0", "r1", "r2"])
+
+                // A fourth cannot be placed: every rack has one.
+                spec.instances = 4
+                try await scheduler.deploy(spec)
+                let blocked = try await waitFor("the fourth reported unplaced", service: "spread", on: scheduler) { status in
+                    status.placementProblems.contains { $0.contains("rack:UNIQUE") }
+                }
+                #expect(blocked.instanceList.count == 3)
+
+                spec.instances = 1
+                try await scheduler.deploy(spec, force: true)
+                let youngest = try #require(spread.instanceList.max { ($0.startedAt ?? $0.launchedAt) < ($1.startedAt ?? $1.launchedAt) })
+                let left = try await waitFor("one instance left", service: "spread", on: scheduler) { $0.isStable }
+                #expect(left.taskIDs == [youngest.taskID], "OLDEST_FIRST keeps the youngest")
+            }
+        }
+    }
 }

@@ -108,13 +108,14 @@ func temporaryFolder(_ name: String = #function) throws -> String {
 struct TestCluster {
     var agents = 2
     var cpus = "2"
+    var attributes: @Sendable (Int) -> [String: String] = { _ in [:] }
 
     func run<T: Sendable>(_ body: @Sendable (LocalCluster.Running) async throws -> T) async throws -> T {
         let work = try temporaryFolder("cluster")
         let base = Int.random(in: 20_000...59_000) / 200 * 200
         let resources = try Resources(parsing: "cpus:\(cpus);mem:2048;ports:[\(base)-\(base + 199)]")
         let cluster = LocalCluster(configuration: .init(
-            agents: agents, agentResources: resources, workDirectory: work, statusUpdateRetry: .milliseconds(200),
+            agents: agents, agentResources: resources, agentAttributes: attributes, workDirectory: work, statusUpdateRetry: .milliseconds(200),
             logger: quietLogger("roost.local.test")))
         return try await cluster.run(body)
     }
