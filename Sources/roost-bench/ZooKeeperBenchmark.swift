@@ -18,7 +18,9 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
             creates with --outstanding requests in flight, then getData of those nodes the same two ways. \
             Clients alternate for --rounds rounds (Swift, Java, Swift, Java, …) so both meet a server as \
             warm; the table shows each client's last round. Client CPU is the client process's own CPU \
-            time per operation (the server runs on the same two cores).
+            time per operation (the server runs on the same two cores). The Swift callers run on the \
+            client's event loop (ZooKeeperClient.taskExecutor), as a user keeping many requests in flight \
+            would; --no-event-loop runs them on the cooperative pool.
             """
     )
 
@@ -42,6 +44,11 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
 
     @Flag(inversion: .prefixedNo, help: "Also run the Java client (--no-java: only the Swift client, for profiling).")
     var java = true
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Run the Swift client's callers on its event loop (ZooKeeperClient.taskExecutor); --no-event-loop: on the cooperative pool.")
+    var eventLoop = true
 
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
@@ -84,52 +91,59 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
         let data = [UInt8](repeating: 0, count: dataSize)
         try await client.create(prefix)
         try await client.create(prefix + "/warm")
-        _ = try await pipelinedPhase("warm-create", count: warmup) { try await client.create("\(prefix)/warm/n\($0)", data: data) }
-        _ = try await pipelinedPhase("warm-get", count: warmup) { _ = try await client.getData("\(prefix)/warm/n\($0)") }
+        _ = try await pipelinedPhase("warm-create", count: warmup, on: client.taskExecutor) { try await client.create("\(prefix)/warm/n\($0)", data: data) }
+        _ = try await pipelinedPhase("warm-get", count: warmup, on: client.taskExecutor) { _ = try await client.getData("\(prefix)/warm/n\($0)") }
         let phases = [
-            try await sequentialPhase("create-sequential", count: sequential) { try await client.create("\(prefix)/s\($0)", data: data) },
-            try await pipelinedPhase("create-pipelined", count: pipelined) { try await client.create("\(prefix)/p\($0)", data: data) },
-            try await sequentialPhase("get-sequential", count: sequential) { _ = try await client.getData("\(prefix)/s\($0)") },
-            try await pipelinedPhase("get-pipelined", count: pipelined) { _ = try await client.getData("\(prefix)/p\($0)") },
+            try await sequentialPhase("create-sequential", count: sequential, on: client.taskExecutor) { try await client.create("\(prefix)/s\($0)", data: data) },
+            try await pipelinedPhase("create-pipelined", count: pipelined, on: client.taskExecutor) { try await client.create("\(prefix)/p\($0)", data: data) },
+            try await sequentialPhase("get-sequential", count: sequential, on: client.taskExecutor) { _ = try await client.getData("\(prefix)/s\($0)") },
+            try await pipelinedPhase("get-pipelined", count: pipelined, on: client.taskExecutor) { _ = try await client.getData("\(prefix)/p\($0)") },
         ]
         try await client.close()
         return phases
     }
 
-    private func sequentialPhase(_ name: String, count: Int, _ operation: (Int) async throws -> Void) async throws -> Phase {
+    private func sequentialPhase(
+        _ name: String, count: Int, on executor: any TaskExecutor, _ operation: (Int) async throws -> Void
+    ) async throws -> Phase {
         var latencies = [Double](repeating: 0, count: count)
         let clock = ContinuousClock()
         let cpu = processCPUSeconds()
         let start = clock.now
-        for index in 0..<count {
-            let begin = clock.now
-            try await operation(index)
-            latencies[index] = begin.duration(to: clock.now).microseconds
+        try await withTaskExecutorPreference(eventLoop ? executor : nil) {
+            for index in 0..<count {
+                let begin = clock.now
+                try await operation(index)
+                latencies[index] = begin.duration(to: clock.now).microseconds
+            }
         }
         return phase(name, start.duration(to: clock.now), processCPUSeconds() - cpu, latencies)
     }
 
     /// `outstanding` tasks, each running its share of the operations one after another, so that
     /// `outstanding` requests are in flight at any time.
-    private func pipelinedPhase(_ name: String, count: Int, _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> Phase {
+    private func pipelinedPhase(
+        _ name: String, count: Int, on executor: any TaskExecutor, _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> Phase {
         let clock = ContinuousClock()
         let cpu = processCPUSeconds()
         let start = clock.now
         let workers = min(outstanding, count)
-        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for worker in 0..<workers {
-                group.addTask {
-                    var latencies: [Double] = []
-                    latencies.reserveCapacity(count / workers + 1)
-                    for index in stride(from: worker, to: count, by: workers) {
-                        let begin = clock.now
-                        try await operation(index)
-                        latencies.append(begin.duration(to: clock.now).microseconds)
+        let latencies = try await withTaskExecutorPreference(eventLoop ? executor : nil) {
+            try await withThrowingTaskGroup(of: [Double].self) { group in
+                for worker in 0..<workers {
+                    group.addTask {
+                        var latencies: [Double] = []
+                        latencies.reserveCapacity(count / workers + 1)
+                        for index in stride(from: worker, to: count, by: workers) {
+                            let begin = clock.now
+                            try await operation(index)
+                            latencies.append(begin.duration(to: clock.now).microseconds)
+                        }
+                        return latencies
                     }
-                    return latencies
                 }
+                return try await group.reduce(into: [Double]()) { $0 += $1 }
             }
-            return try await group.reduce(into: [Double]()) { $0 += $1 }
         }
         return phase(name, start.duration(to: clock.now), processCPUSeconds() - cpu, latencies)
     }
@@ -174,7 +188,7 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
             guard let phase else { return "       (not run)" }
             return "\(pad(Int(phase.perSecond).formatted(), 8)) \(pad(format(phase.meanMicroseconds), 7)) \(pad(format(phase.p99Microseconds), 7)) \(pad(format(phase.cpuMicrosecondsPerOperation), 7))"
         }
-        print("outstanding \(outstanding), \(dataSize) B per node, last of \(rounds) round(s)")
+        print("outstanding \(outstanding), \(dataSize) B per node, last of \(rounds) round(s), Swift callers on \(eventLoop ? "the client's event loop" : "the cooperative pool")")
         print("phase                Swift: ops/s  mean µs  p99 µs  cpu µs/op  |  Java: ops/s  mean µs  p99 µs  cpu µs/op")
         for phase in swift {
             print("\(phase.name.padding(toLength: 20, withPad: " ", startingAt: 0))  \(columns(phase))      |  \(columns(javaByName[phase.name]))")
