@@ -17,7 +17,9 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
             does not hide the clients), then runs the same phases with each client: creates one at a time, \
             creates with --outstanding requests in flight, then getData of those nodes the same two ways. \
             Clients alternate for --rounds rounds (Swift, Java, Swift, Java, …) so both meet a server as \
-            warm; the table shows each client's last round. Client CPU is the client process's own CPU \
+            warm; the table shows, per phase, each client's round of median throughput among the rounds \
+            after the first (with two rounds, the second; an odd number of measured rounds gives a true \
+            median). Client CPU is the client process's own CPU \
             time per operation (the server runs on the same two cores). The Swift callers run on the \
             client's event loop (ZooKeeperClient.taskExecutor), as a user keeping many requests in flight \
             would; --no-event-loop runs them on the cooperative pool.
@@ -39,7 +41,7 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
     @Option(help: "Warm-up creates and reads per client and round.")
     var warmup = 10_000
 
-    @Option(help: "Rounds; each runs the Swift client, then the Java client.")
+    @Option(help: "Rounds; each runs the Swift client, then the Java client. The first warms the server; the table shows the median of the others.")
     var rounds = 2
 
     @Flag(inversion: .prefixedNo, help: "Also run the Java client (--no-java: only the Swift client, for profiling).")
@@ -68,18 +70,18 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
     func run() async throws {
         let server = try await ZooKeeperServer.start(tickTime: 2000, javaOptions: ["-Xmx1g", "-Dzookeeper.forceSync=no"])
         do {
-            var swift: [Phase] = []
-            var java: [Phase] = []
+            var swift: [[Phase]] = []
+            var java: [[Phase]] = []
             for round in 1...max(rounds, 1) {
-                swift = try await swiftPhases(server.connectString, prefix: "/bench-swift-\(round)")
+                swift.append(try await swiftPhases(server.connectString, prefix: "/bench-swift-\(round)"))
                 if self.java {
-                    java = try ZooKeeperJavaClient.run(
+                    java.append(try ZooKeeperJavaClient.run(
                         connectString: server.connectString, prefix: "/bench-java-\(round)", sequential: sequential, pipelined: pipelined,
-                        outstanding: outstanding, dataSize: dataSize, warmup: warmup)
+                        outstanding: outstanding, dataSize: dataSize, warmup: warmup))
                 }
             }
             await server.stop()
-            report(swift: swift, java: java)
+            report(swift: Self.median(of: swift), java: Self.median(of: java))
         } catch {
             await server.stop()
             throw error
@@ -164,6 +166,18 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
+    /// Per phase, the round with the median throughput among the rounds after the first (which
+    /// warms the server; with one round, that round): on a shared machine one round can meet a
+    /// burst of other work, and the median of several is steadier than the last.
+    static func median(of rounds: [[Phase]]) -> [Phase] {
+        let measured = rounds.count > 1 ? Array(rounds.dropFirst()) : rounds
+        guard let first = measured.first else { return [] }
+        return first.indices.map { index in
+            let sorted = measured.map { $0[index] }.sorted { $0.perSecond < $1.perSecond }
+            return sorted[(sorted.count - 1) / 2]
+        }
+    }
+
     private func report(swift: [Phase], java: [Phase]) {
         let javaByName = Dictionary(java.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         if json {
@@ -188,7 +202,8 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
             guard let phase else { return "       (not run)" }
             return "\(pad(Int(phase.perSecond).formatted(), 8)) \(pad(format(phase.meanMicroseconds), 7)) \(pad(format(phase.p99Microseconds), 7)) \(pad(format(phase.cpuMicrosecondsPerOperation), 7))"
         }
-        print("outstanding \(outstanding), \(dataSize) B per node, last of \(rounds) round(s), Swift callers on \(eventLoop ? "the client's event loop" : "the cooperative pool")")
+        let rounds = rounds > 1 ? "median of rounds 2…\(rounds) (round 1 warms up)" : "one round"
+        print("outstanding \(outstanding), \(dataSize) B per node, \(rounds), Swift callers on \(eventLoop ? "the client's event loop" : "the cooperative pool")")
         print("phase                Swift: ops/s  mean µs  p99 µs  cpu µs/op  |  Java: ops/s  mean µs  p99 µs  cpu µs/op")
         for phase in swift {
             print("\(phase.name.padding(toLength: 20, withPad: " ", startingAt: 0))  \(columns(phase))      |  \(columns(javaByName[phase.name]))")
