@@ -183,7 +183,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ZooKeeperNIOTests",
-            dependencies: ["ZooKeeperNIO", "ZooKeeperTesting", "RoostTesting"],
+            dependencies: ["ZooKeeperNIO", "ZooKeeperTesting", "RoostTesting", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -17,8 +17,12 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
             does not hide the clients), then runs the same phases with each client: creates one at a time, \
             creates with --outstanding requests in flight, then getData of those nodes the same two ways. \
             Clients alternate for --rounds rounds (Swift, Java, Swift, Java, …) so both meet a server as \
-            warm; the table shows each client's last round. Client CPU is the client process's own CPU \
-            time per operation (the server runs on the same two cores).
+            warm; the table shows, per phase, each client's round of median throughput among the rounds \
+            after the first (with two rounds, the second; an odd number of measured rounds gives a true \
+            median). Client CPU is the client process's own CPU \
+            time per operation (the server runs on the same two cores). The Swift callers run on the \
+            client's event loop (ZooKeeperClient.taskExecutor), as a user keeping many requests in flight \
+            would; --no-event-loop runs them on the cooperative pool.
             """
     )
 
@@ -37,11 +41,16 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
     @Option(help: "Warm-up creates and reads per client and round.")
     var warmup = 10_000
 
-    @Option(help: "Rounds; each runs the Swift client, then the Java client.")
+    @Option(help: "Rounds; each runs the Swift client, then the Java client. The first warms the server; the table shows the median of the others.")
     var rounds = 2
 
     @Flag(inversion: .prefixedNo, help: "Also run the Java client (--no-java: only the Swift client, for profiling).")
     var java = true
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Run the Swift client's callers on its event loop (ZooKeeperClient.taskExecutor); --no-event-loop: on the cooperative pool.")
+    var eventLoop = true
 
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
@@ -61,18 +70,18 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
     func run() async throws {
         let server = try await ZooKeeperServer.start(tickTime: 2000, javaOptions: ["-Xmx1g", "-Dzookeeper.forceSync=no"])
         do {
-            var swift: [Phase] = []
-            var java: [Phase] = []
+            var swift: [[Phase]] = []
+            var java: [[Phase]] = []
             for round in 1...max(rounds, 1) {
-                swift = try await swiftPhases(server.connectString, prefix: "/bench-swift-\(round)")
+                swift.append(try await swiftPhases(server.connectString, prefix: "/bench-swift-\(round)"))
                 if self.java {
-                    java = try ZooKeeperJavaClient.run(
+                    java.append(try ZooKeeperJavaClient.run(
                         connectString: server.connectString, prefix: "/bench-java-\(round)", sequential: sequential, pipelined: pipelined,
-                        outstanding: outstanding, dataSize: dataSize, warmup: warmup)
+                        outstanding: outstanding, dataSize: dataSize, warmup: warmup))
                 }
             }
             await server.stop()
-            report(swift: swift, java: java)
+            report(swift: Self.median(of: swift), java: Self.median(of: java))
         } catch {
             await server.stop()
             throw error
@@ -84,52 +93,59 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
         let data = [UInt8](repeating: 0, count: dataSize)
         try await client.create(prefix)
         try await client.create(prefix + "/warm")
-        _ = try await pipelinedPhase("warm-create", count: warmup) { try await client.create("\(prefix)/warm/n\($0)", data: data) }
-        _ = try await pipelinedPhase("warm-get", count: warmup) { _ = try await client.getData("\(prefix)/warm/n\($0)") }
+        _ = try await pipelinedPhase("warm-create", count: warmup, on: client.taskExecutor) { try await client.create("\(prefix)/warm/n\($0)", data: data) }
+        _ = try await pipelinedPhase("warm-get", count: warmup, on: client.taskExecutor) { _ = try await client.getData("\(prefix)/warm/n\($0)") }
         let phases = [
-            try await sequentialPhase("create-sequential", count: sequential) { try await client.create("\(prefix)/s\($0)", data: data) },
-            try await pipelinedPhase("create-pipelined", count: pipelined) { try await client.create("\(prefix)/p\($0)", data: data) },
-            try await sequentialPhase("get-sequential", count: sequential) { _ = try await client.getData("\(prefix)/s\($0)") },
-            try await pipelinedPhase("get-pipelined", count: pipelined) { _ = try await client.getData("\(prefix)/p\($0)") },
+            try await sequentialPhase("create-sequential", count: sequential, on: client.taskExecutor) { try await client.create("\(prefix)/s\($0)", data: data) },
+            try await pipelinedPhase("create-pipelined", count: pipelined, on: client.taskExecutor) { try await client.create("\(prefix)/p\($0)", data: data) },
+            try await sequentialPhase("get-sequential", count: sequential, on: client.taskExecutor) { _ = try await client.getData("\(prefix)/s\($0)") },
+            try await pipelinedPhase("get-pipelined", count: pipelined, on: client.taskExecutor) { _ = try await client.getData("\(prefix)/p\($0)") },
         ]
         try await client.close()
         return phases
     }
 
-    private func sequentialPhase(_ name: String, count: Int, _ operation: (Int) async throws -> Void) async throws -> Phase {
+    private func sequentialPhase(
+        _ name: String, count: Int, on executor: any TaskExecutor, _ operation: (Int) async throws -> Void
+    ) async throws -> Phase {
         var latencies = [Double](repeating: 0, count: count)
         let clock = ContinuousClock()
         let cpu = processCPUSeconds()
         let start = clock.now
-        for index in 0..<count {
-            let begin = clock.now
-            try await operation(index)
-            latencies[index] = begin.duration(to: clock.now).microseconds
+        try await withTaskExecutorPreference(eventLoop ? executor : nil) {
+            for index in 0..<count {
+                let begin = clock.now
+                try await operation(index)
+                latencies[index] = begin.duration(to: clock.now).microseconds
+            }
         }
         return phase(name, start.duration(to: clock.now), processCPUSeconds() - cpu, latencies)
     }
 
     /// `outstanding` tasks, each running its share of the operations one after another, so that
     /// `outstanding` requests are in flight at any time.
-    private func pipelinedPhase(_ name: String, count: Int, _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> Phase {
+    private func pipelinedPhase(
+        _ name: String, count: Int, on executor: any TaskExecutor, _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> Phase {
         let clock = ContinuousClock()
         let cpu = processCPUSeconds()
         let start = clock.now
         let workers = min(outstanding, count)
-        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for worker in 0..<workers {
-                group.addTask {
-                    var latencies: [Double] = []
-                    latencies.reserveCapacity(count / workers + 1)
-                    for index in stride(from: worker, to: count, by: workers) {
-                        let begin = clock.now
-                        try await operation(index)
-                        latencies.append(begin.duration(to: clock.now).microseconds)
+        let latencies = try await withTaskExecutorPreference(eventLoop ? executor : nil) {
+            try await withThrowingTaskGroup(of: [Double].self) { group in
+                for worker in 0..<workers {
+                    group.addTask {
+                        var latencies: [Double] = []
+                        latencies.reserveCapacity(count / workers + 1)
+                        for index in stride(from: worker, to: count, by: workers) {
+                            let begin = clock.now
+                            try await operation(index)
+                            latencies.append(begin.duration(to: clock.now).microseconds)
+                        }
+                        return latencies
                     }
-                    return latencies
                 }
+                return try await group.reduce(into: [Double]()) { $0 += $1 }
             }
-            return try await group.reduce(into: [Double]()) { $0 += $1 }
         }
         return phase(name, start.duration(to: clock.now), processCPUSeconds() - cpu, latencies)
     }
@@ -148,6 +164,18 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
         getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    /// Per phase, the round with the median throughput among the rounds after the first (which
+    /// warms the server; with one round, that round): on a shared machine one round can meet a
+    /// burst of other work, and the median of several is steadier than the last.
+    static func median(of rounds: [[Phase]]) -> [Phase] {
+        let measured = rounds.count > 1 ? Array(rounds.dropFirst()) : rounds
+        guard let first = measured.first else { return [] }
+        return first.indices.map { index in
+            let sorted = measured.map { $0[index] }.sorted { $0.perSecond < $1.perSecond }
+            return sorted[(sorted.count - 1) / 2]
+        }
     }
 
     private func report(swift: [Phase], java: [Phase]) {
@@ -174,7 +202,8 @@ struct ZooKeeperBenchmark: AsyncParsableCommand {
             guard let phase else { return "       (not run)" }
             return "\(pad(Int(phase.perSecond).formatted(), 8)) \(pad(format(phase.meanMicroseconds), 7)) \(pad(format(phase.p99Microseconds), 7)) \(pad(format(phase.cpuMicrosecondsPerOperation), 7))"
         }
-        print("outstanding \(outstanding), \(dataSize) B per node, last of \(rounds) round(s)")
+        let rounds = rounds > 1 ? "median of rounds 2…\(rounds) (round 1 warms up)" : "one round"
+        print("outstanding \(outstanding), \(dataSize) B per node, \(rounds), Swift callers on \(eventLoop ? "the client's event loop" : "the cooperative pool")")
         print("phase                Swift: ops/s  mean µs  p99 µs  cpu µs/op  |  Java: ops/s  mean µs  p99 µs  cpu µs/op")
         for phase in swift {
             print("\(phase.name.padding(toLength: 20, withPad: " ", startingAt: 0))  \(columns(phase))      |  \(columns(javaByName[phase.name]))")

@@ -1,3 +1,4 @@
+import NIOPosix
 import Testing
 import ZooKeeperNIO
 import ZooKeeperTesting
@@ -119,6 +120,52 @@ extension ZooKeeperTests {
                     }
                     for try await (index, data) in group { #expect(data == bytes("\(index)")) }
                 }
+            }
+        }
+
+        /// Callers on the client's event loop (``ZooKeeperClient/taskExecutor``) get every reply in
+        /// order, errors with their codes, watches, and cancellation, as callers elsewhere do.
+        @Test func callersOnTheClientsEventLoop() async throws {
+            try await withServerAndClient { _, client in
+                try await client.create("/loop")
+                try await withTaskExecutorPreference(client.taskExecutor) {
+                    #expect(MultiThreadedEventLoopGroup.currentEventLoop != nil)
+                    try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                        for index in 0..<300 {
+                            group.addTask {
+                                let path = try await client.create("/loop/n-\(index)", data: bytes("\(index)"))
+                                // A child task inherits the preference: it is resumed on the loop.
+                                #expect(MultiThreadedEventLoopGroup.currentEventLoop != nil)
+                                return (index, path)
+                            }
+                        }
+                        for try await (index, path) in group { #expect(path == "/loop/n-\(index)") }
+                    }
+                    try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+                        for index in 0..<300 {
+                            group.addTask { (index, try await client.getData("/loop/n-\(index)").data) }
+                        }
+                        for try await (index, data) in group { #expect(data == bytes("\(index)")) }
+                    }
+                    await expectError(.nodeExists) { try await client.create("/loop/n-0") }
+                    await expectError(.noNode) { try await client.getData("/loop/missing") }
+                    let (_, watch) = try await client.watchData("/loop/n-1")
+                    try await client.setData("/loop/n-1", data: bytes("changed"))
+                    #expect(try await watch.event == WatchedEvent(type: .nodeDataChanged, path: "/loop/n-1"))
+
+                    let cancelled = Task(executorPreference: client.taskExecutor) {
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            for index in 0..<300 { group.addTask { try await client.create("/loop/c-\(index)") } }
+                            try await group.waitForAll()
+                        }
+                    }
+                    cancelled.cancel()
+                    await #expect(throws: (any Error).self) { try await cancelled.value }
+                    try await client.create("/loop/after", data: bytes("ok"))
+                    #expect(try await client.getData("/loop/after").data == bytes("ok"))
+                }
+                // Outside the preference, calls run where they did before.
+                #expect(try await client.getChildren("/loop").children.count >= 301)
             }
         }
 

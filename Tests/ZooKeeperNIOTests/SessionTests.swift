@@ -33,6 +33,9 @@ extension ZooKeeperTests {
                         try await writer.setData("/watched", data: bytes("new"))
                     }
                     #expect(try await watch.event == WatchedEvent(type: .nodeDataChanged, path: "/watched"))
+                    // The new connection runs on the same loop: callers on the executor still get replies.
+                    let data = try await withTaskExecutorPreference(client.taskExecutor) { try await client.getData("/watched").data }
+                    #expect(data == bytes("new"))
                 }
             }
         }

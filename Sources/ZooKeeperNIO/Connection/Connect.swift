@@ -8,9 +8,8 @@ extension Connection {
     ///   session expired, ``ZooKeeperError/Code-swift.struct/connectionLoss`` when it cannot be reached in time.
     static func open(
         to server: ServerAddress, request: ConnectRequest, watches: WatchRegistry, zxid: ZxidTracker,
-        group: any EventLoopGroup, timeout: TimeAmount, maximumPacketLength: Int, logger: Logger
+        eventLoop: any EventLoop, timeout: TimeAmount, maximumPacketLength: Int, logger: Logger
     ) async throws -> Connection {
-        let eventLoop = group.next()
         let handshake = eventLoop.makePromise(of: ConnectResponse.self)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)

@@ -9,6 +9,10 @@ final class Session: Sendable {
     let connectString: ConnectString
     let watches = WatchRegistry()
     let zxid = ZxidTracker()
+    /// Every connection of the session runs on this loop, so that ``executor`` stays the loop
+    /// replies arrive on across reconnections.
+    let eventLoop: any EventLoop
+    let executor: EventLoopTaskExecutor
     private var logger: Logger { configuration.logger }
 
     private enum Phase {
@@ -62,6 +66,8 @@ final class Session: Sendable {
     init(configuration: ZooKeeperClient.Configuration, connectString: ConnectString) {
         self.configuration = configuration
         self.connectString = connectString
+        self.eventLoop = configuration.eventLoopGroup.next()
+        self.executor = EventLoopTaskExecutor(eventLoop: eventLoop)
         self.state = Mutex(State(
             credentials: configuration.session ?? SessionCredentials(id: 0, password: Array(repeating: 0, count: 16)),
             negotiatedTimeout: configuration.sessionTimeout))
@@ -164,7 +170,7 @@ final class Session: Sendable {
             let perServer = max(negotiatedTimeout / (3 * servers.count), .milliseconds(500))
             do {
                 let connection = try await Connection.open(
-                    to: server, request: request, watches: watches, zxid: zxid, group: configuration.eventLoopGroup,
+                    to: server, request: request, watches: watches, zxid: zxid, eventLoop: eventLoop,
                     timeout: perServer.timeAmount, maximumPacketLength: configuration.maximumPacketLength, logger: logger)
                 guard install(connection) else {
                     connection.close()
