@@ -395,12 +395,17 @@ public actor Agent {
         checkpoint.delete(storeKey)
     }
 
-    /// A command task's process started: its group's identity goes to the checkpoint.
-    func processStarted(_ record: ProcessRecord, task taskID: TaskID, from executor: ExecutorKey) {
+    /// A command task's process started: its group's identity goes to the checkpoint, then
+    /// `running` (the task's `TASK_RUNNING`, if any) is reported as ``report(_:from:)`` does.
+    func processStarted(_ record: ProcessRecord, task taskID: TaskID, from executor: ExecutorKey, then running: TaskStatusReport?)
+        async throws(ExecutorDriverError)
+    {
         let key = TaskKey(framework: executor.framework, task: taskID)
-        guard !isDead, tasks[key]?.executor == executor else { return }
-        tasks[key]?.process = record
-        checkpointTask(key, essential: true)
+        if !isDead, tasks[key]?.executor == executor {
+            tasks[key]?.process = record
+            checkpointTask(key, essential: true)
+        }
+        if let running { try await report(running, from: executor) }
     }
 
     private func registration() -> AgentCall {
@@ -666,9 +671,10 @@ struct AgentExecutorDriver: ExecutorDriver {
         await agent.executorMessage(data, framework: frameworkID, executor: executorID)
     }
 
-    /// A command task's process started (the command executor tells the agent, for its checkpoint).
-    func processStarted(_ taskID: TaskID, record: ProcessRecord) async {
-        await agent.processStarted(record, task: taskID, from: Agent.ExecutorKey(framework: frameworkID, executor: executorID))
+    /// A command task's process started (the command executor tells the agent, for its
+    /// checkpoint), and then its `running` report, in one call.
+    func processStarted(_ taskID: TaskID, record: ProcessRecord, then running: TaskStatusReport?) async throws(ExecutorDriverError) {
+        try await agent.processStarted(record, task: taskID, from: Agent.ExecutorKey(framework: frameworkID, executor: executorID), then: running)
     }
 }
 
