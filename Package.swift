@@ -144,7 +144,11 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(name: "RoostMasterTests", dependencies: ["RoostCore", "RoostAllocators", "RoostMaster", "RoostCoordination", "RoostTesting"], swiftSettings: upcoming),
-        .testTarget(name: "RoostAgentTests", dependencies: ["RoostCore", "RoostAgent", "RoostTesting"], swiftSettings: upcoming),
+        .testTarget(
+            name: "RoostAgentTests",
+            dependencies: ["RoostCore", "RoostAgent", "RoostTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming
+        ),
         // Runs the built `roost` binary as a user would.
         .testTarget(name: "RoostCLITests", dependencies: ["roost", "RoostTesting", "ZooKeeperTesting"], swiftSettings: upcoming),
         .testTarget(

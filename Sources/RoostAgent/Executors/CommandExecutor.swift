@@ -105,8 +105,18 @@ public actor CommandExecutor: RoostCore.Executor {
         reporter = Task {
             for await item in stream {
                 switch item {
-                case .started(let driver, let taskID, let record):
-                    await (driver as? AgentExecutorDriver)?.processStarted(taskID, record: record)
+                case .started(let driver, let taskID, let record, let running):
+                    do {
+                        if let driver = driver as? AgentExecutorDriver {
+                            // One call to the agent for both: the record, then TASK_RUNNING.
+                            try await driver.processStarted(taskID, record: record, then: running)
+                        } else if let running {
+                            try await driver.sendStatusUpdate(running)
+                        }
+                    } catch {
+                        logger.warning(
+                            "status update refused by the agent", metadata: ["task": "\(taskID)", "state": "\(TaskState.running)", "error": "\(error)"])
+                    }
                 case .report(let driver, let report):
                     do {
                         try await driver.sendStatusUpdate(report)
@@ -183,13 +193,13 @@ public actor CommandExecutor: RoostCore.Executor {
             return
         }
         logger.debug("task started", metadata: ["pid": "\(process.pid)", "sandbox": "\(sandbox.path)"])
-        // Ahead of TASK_RUNNING, so an agent that checkpoints has the group's identity first.
-        outbox.yield(.started(driver, task.id, process.record))
-        // No suspension from here to the end of `started`: the supervisor (isolated to this
-        // actor) cannot report anything before TASK_RUNNING is queued.
-        if tasks[task.id]?.kill == nil {
-            send(driver, TaskStatusReport(taskID: task.id, state: .running))
-        }  // else a kill came while launching: TASK_KILLING was reported, and the kill runs now
+        // The group's identity goes ahead of TASK_RUNNING (in the same message to the agent),
+        // so an agent that checkpoints has it first. No TASK_RUNNING if a kill came while
+        // launching: TASK_KILLING was reported, and the kill runs now. No suspension from here
+        // to the end of `started`: the supervisor (isolated to this actor) cannot report
+        // anything before TASK_RUNNING is queued.
+        let running = tasks[task.id]?.kill == nil ? TaskStatusReport(taskID: task.id, state: .running) : nil
+        outbox.yield(.started(driver, task.id, process.record, running: running))
         let (kills, killRequests) = AsyncStream.makeStream(of: Duration.self)
         let supervisor = supervise(task, process: process, container: container, configuration: processConfiguration, kills: kills, driver: driver)
         tasks[task.id]?.started(process: process, supervisor: supervisor, killRequests: killRequests)
@@ -480,8 +490,9 @@ public actor CommandExecutor: RoostCore.Executor {
     /// An item of the ordered report queue.
     private enum Outgoing: Sendable {
         case report(any ExecutorDriver, TaskStatusReport)
-        /// A process was started: the agent (if it is the driver) checkpoints its record.
-        case started(any ExecutorDriver, TaskID, ProcessRecord)
+        /// A process was started: the agent (if it is the driver) checkpoints its record; then
+        /// `running` (`TASK_RUNNING`, unless a kill came first) is reported.
+        case started(any ExecutorDriver, TaskID, ProcessRecord, running: TaskStatusReport?)
         case flush(CheckedContinuation<Void, Never>)
     }
 

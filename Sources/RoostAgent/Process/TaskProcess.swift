@@ -227,15 +227,19 @@ public final class TaskProcess: Sendable {
                 }
                 return
             }
-            // Run the sweep in a task of its own: cancellation of the supervisor (a cancelled
-            // waiter) must not cut short the wait for the group to vanish.
-            await Task { await Self.sweep(record, shared: shared) }.value
+            // Usually the leader was alone in its group, which is now gone: nothing to sweep,
+            // and no task to start for it.
+            if record.isGroupAlive() {
+                // Run the sweep in a task of its own: cancellation of the supervisor (a
+                // cancelled waiter) must not cut short the wait for the group to vanish.
+                await Task { await Self.sweep(record, shared: shared) }.value
+            }
             shared.completion.complete(status)
         }
 
         // Wait for the spawn's outcome even if the launching task is cancelled meanwhile: the
         // process may already run, and only a returned TaskProcess lets the caller stop it.
-        let outcome = await Task { await started.wait() }.value
+        let outcome = await started.waitIgnoringCancellation()
         switch outcome {
         case .success(let record)?:
             return TaskProcess(record: record, shared: shared, supervisor: supervisor)

@@ -47,10 +47,12 @@ public actor Agent {
         /// restarted agent starts afresh.
         ///
         /// The directory is a ``FileStateStore`` of its own (one agent per directory: a
-        /// second agent waits, logging, until the first releases it). Writes are not
-        /// `fsync`ed: checkpointing guards against the agent process dying, after which the
-        /// kernel still writes what it was given, and each write renames a whole file into
-        /// place, so a value is old or new, never torn. A machine crash kills the tasks too.
+        /// second agent waits, logging, until the first releases it); task records go to an
+        /// append-only journal in it (see ``TaskJournal``). Writes are not `fsync`ed:
+        /// checkpointing guards against the agent process dying, after which the kernel still
+        /// writes what it was given; a store write renames a whole file into place and a
+        /// journal record cut short is ignored, so a value is old or new, never torn. A
+        /// machine crash kills the tasks too.
         public var checkpointDirectory: String?
         /// How the agent contains tasks; give the same isolator to its command executors.
         /// At start (after recovery) the agent removes containers a previous run left that it
@@ -255,9 +257,13 @@ public actor Agent {
         guard let directory = configuration.checkpointDirectory else { return true }
         var delay = configuration.reconnectDelay
         let store: FileStateStore
+        var journal: TaskJournal
+        var journaled: [String: [UInt8]]
         while true {
             do {
-                store = try FileStateStore(configuration: .init(directory: directory, fsync: false))
+                let opened = try FileStateStore(configuration: .init(directory: directory, fsync: false))
+                (journal, journaled) = try TaskJournal.open(directory: directory, logger: logger)
+                store = opened
                 break
             } catch {
                 logger.error("cannot open the checkpoint directory (\(error.message)); retrying in \(delay)")
@@ -265,7 +271,20 @@ public actor Agent {
                 delay = min(delay * 2, .seconds(10))
             }
         }
-        let writer = AgentCheckpoint.Writer(store: store, logger: logger)
+        do {
+            // Task records an agent from before the journal kept as store keys move into it
+            // (appended before the key is deleted, so a crash meanwhile loses neither).
+            for key in try await store.list(prefix: AgentCheckpoint.tasksKey) where AgentCheckpoint.isTaskKey(key) {
+                if journaled[key.path] == nil, let value = try await store.get(key)?.value {
+                    try journal.append([(key.path, value)])
+                    journaled[key.path] = value
+                }
+                try await store.delete(key, expecting: .any)
+            }
+        } catch {
+            logger.error("cannot move the checkpoint's task records into the task journal (\(error.message)); they are read from where they are")
+        }
+        let writer = AgentCheckpoint.Writer(store: store, journal: journal, logger: logger)
         checkpoint = writer
         do {
             if let record = try await store.getJSON(AgentCheckpoint.agentKey, as: AgentCheckpoint.AgentRecord.self) {
@@ -275,8 +294,16 @@ public actor Agent {
                 if let info = try await store.getJSON(key, as: FrameworkInfo.self)?.value, let id = info.id { frameworks[id] = info }
             }
             var records: [AgentCheckpoint.TaskRecord] = []
-            for key in try await store.list(prefix: AgentCheckpoint.tasksKey) where key.segments.count == 3 {
+            for key in try await store.list(prefix: AgentCheckpoint.tasksKey) where AgentCheckpoint.isTaskKey(key) && journaled[key.path] == nil {
                 if let record = try await store.getJSON(key, as: AgentCheckpoint.TaskRecord.self)?.value { records.append(record) }
+            }
+            let decoder = JSONDecoder()
+            for (key, value) in journaled {
+                do {
+                    records.append(try decoder.decode(AgentCheckpoint.TaskRecord.self, from: Data(value)))
+                } catch {
+                    logger.error("the task journal's record of \(key) cannot be read (\(error)); that task is not recovered")
+                }
             }
             for record in records.sorted(by: { ($0.frameworkID, $0.task.id) < ($1.frameworkID, $1.task.id) }) {
                 await recover(record)
@@ -368,12 +395,17 @@ public actor Agent {
         checkpoint.delete(storeKey)
     }
 
-    /// A command task's process started: its group's identity goes to the checkpoint.
-    func processStarted(_ record: ProcessRecord, task taskID: TaskID, from executor: ExecutorKey) {
+    /// A command task's process started: its group's identity goes to the checkpoint, then
+    /// `running` (the task's `TASK_RUNNING`, if any) is reported as ``report(_:from:)`` does.
+    func processStarted(_ record: ProcessRecord, task taskID: TaskID, from executor: ExecutorKey, then running: TaskStatusReport?)
+        async throws(ExecutorDriverError)
+    {
         let key = TaskKey(framework: executor.framework, task: taskID)
-        guard !isDead, tasks[key]?.executor == executor else { return }
-        tasks[key]?.process = record
-        checkpointTask(key, essential: true)
+        if !isDead, tasks[key]?.executor == executor {
+            tasks[key]?.process = record
+            checkpointTask(key, essential: true)
+        }
+        if let running { try await report(running, from: executor) }
     }
 
     private func registration() -> AgentCall {
@@ -639,9 +671,10 @@ struct AgentExecutorDriver: ExecutorDriver {
         await agent.executorMessage(data, framework: frameworkID, executor: executorID)
     }
 
-    /// A command task's process started (the command executor tells the agent, for its checkpoint).
-    func processStarted(_ taskID: TaskID, record: ProcessRecord) async {
-        await agent.processStarted(record, task: taskID, from: Agent.ExecutorKey(framework: frameworkID, executor: executorID))
+    /// A command task's process started (the command executor tells the agent, for its
+    /// checkpoint), and then its `running` report, in one call.
+    func processStarted(_ taskID: TaskID, record: ProcessRecord, then running: TaskStatusReport?) async throws(ExecutorDriverError) {
+        try await agent.processStarted(record, task: taskID, from: Agent.ExecutorKey(framework: frameworkID, executor: executorID), then: running)
     }
 }
 

@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Logging
 import RoostCore
 import Synchronization
@@ -8,8 +9,11 @@ import Synchronization
 /// Keys in the ``FileStateStore`` (values are JSON):
 /// - `agent`: ``AgentRecord``, the ID the master gave the agent;
 /// - `frameworks/<framework>`: the framework's `FrameworkInfo`;
+///
+/// and in the ``TaskJournal`` beside them (one file, appended to):
 /// - `tasks/<framework>/<task>`: ``TaskRecord``, the task as launched, its executor, its state,
 ///   its unacknowledged updates and, for command tasks, its process group's ``ProcessRecord``.
+///   (Agents before the journal kept these as store keys; recovery moves them to the journal.)
 ///
 /// A task's key is written when it is launched, when its process starts, on every status
 /// update and acknowledgement, and deleted once its terminal update is acknowledged.
@@ -41,6 +45,11 @@ enum AgentCheckpoint {
         try? tasksKey.appending(framework.value).appending(task.value)
     }
 
+    /// Whether `key` is a task's, kept in the journal.
+    static func isTaskKey(_ key: StateKey) -> Bool {
+        key.segments.count == 3 && key.hasPrefix(tasksKey)
+    }
+
     /// Writes to the store from one owned task, so the agent never waits for the disk, and
     /// keeps only the latest write of each key that is still waiting.
     ///
@@ -48,7 +57,8 @@ enum AgentCheckpoint {
     /// a newer one, and a task whose record is put and then deleted before the put ran (a
     /// short task under load) costs one `unlink` of a missing file instead of creating a
     /// file and removing it. A key's latest value always wins; writes of different keys are
-    /// independent records, so their relative order does not matter for recovery.
+    /// independent records, so their relative order does not matter for recovery. Task keys
+    /// go to the journal, a batch of them in one append; the others to the store.
     final class Writer: Sendable {
         enum Write: Sendable {
             case put(any Encodable & Sendable)
@@ -73,11 +83,13 @@ enum AgentCheckpoint {
         private let wake: AsyncStream<Void>.Continuation
         private let worker: Task<Void, Never>
 
-        init(store: FileStateStore, logger: Logger) {
+        init(store: FileStateStore, journal: TaskJournal, logger: Logger) {
             self.store = store
             let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
             self.wake = wake
             worker = Task { [queue] in
+                var journal = journal
+                let encoder = JSONEncoder()
                 var wakeups = wakes.makeAsyncIterator()
                 while true {
                     let (batch, finished) = queue.mutex.withLock { queue in
@@ -87,7 +99,8 @@ enum AgentCheckpoint {
                         }
                         return (queue.order.compactMap { key in queue.writes[key].map { (key, $0) } }, queue.isFinished)
                     }
-                    for (key, write) in batch {
+                    Self.journal(batch, into: &journal, encoder: encoder, logger: logger)
+                    for (key, write) in batch where !AgentCheckpoint.isTaskKey(key) {
                         do {
                             switch write {
                             case .put(let value): try await store.putJSON(key, value)
@@ -97,9 +110,35 @@ enum AgentCheckpoint {
                             logger.error("cannot write the agent's checkpoint; a restart may lose track of this task", metadata: ["key": "\(key)", "error": "\(error)"])
                         }
                     }
-                    if finished { return }
-                    if batch.isEmpty, await wakeups.next() == nil { return }
+                    var done = finished
+                    if !done, batch.isEmpty { done = await wakeups.next() == nil }
+                    if done {
+                        journal.close()
+                        return
+                    }
                 }
+            }
+        }
+
+        /// Appends the batch's task-key writes to the journal, in one `write`.
+        private static func journal(_ batch: [(StateKey, Write)], into journal: inout TaskJournal, encoder: JSONEncoder, logger: Logger) {
+            var records: [(key: String, value: [UInt8]?)] = []
+            for (key, write) in batch where AgentCheckpoint.isTaskKey(key) {
+                switch write {
+                case .put(let value):
+                    do {
+                        records.append((key.path, [UInt8](try encoder.encode(value))))
+                    } catch {
+                        logger.error("cannot encode a task's checkpoint record; a restart may lose track of this task", metadata: ["key": "\(key)", "error": "\(error)"])
+                    }
+                case .delete:
+                    records.append((key.path, nil))
+                }
+            }
+            do {
+                try journal.append(records)
+            } catch {
+                logger.error("cannot write the agent's task journal; a restart may lose track of these tasks", metadata: ["error": "\(error.message)"])
             }
         }
 

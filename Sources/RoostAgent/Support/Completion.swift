@@ -51,6 +51,21 @@ final class Completion<Value: Sendable>: Sendable {
         }
     }
 
+    /// Waits for the value even if the waiting task is cancelled meanwhile (``wait()`` returns
+    /// `nil` then); for outcomes that must not be lost, such as whether a process started.
+    func waitIgnoringCancellation() async -> Value? {
+        if let value { return value }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Value?, Never>) in
+            let immediate: Value? = state.withLock { state in
+                if let value = state.value { return value }
+                state.nextWaiter += 1
+                state.waiters[state.nextWaiter] = continuation
+                return nil
+            }
+            if let immediate { continuation.resume(returning: immediate) }
+        }
+    }
+
     /// Waits for the value until `deadline`; `nil` when the deadline passes or the task is cancelled first.
     func wait(until deadline: ContinuousClock.Instant) async -> Value? {
         if let value { return value }
