@@ -10,18 +10,18 @@ import Glibc
 /// `roost master` and `roost leader` against a real ZooKeeper server.
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct CoordinationCommandTests {
-    @Test func badURLsAreRejectedNamingTheProblem() throws {
-        let leader = try RoostBinary.run(["leader", "--zk", "127.0.0.1:2181/roost"])
+    @Test func badURLsAreRejectedNamingTheProblem() async throws {
+        let leader = try await RoostBinary.run(["leader", "--zk", "127.0.0.1:2181/roost"])
         #expect(leader.status != 0)
         #expect(leader.stderr.contains("--zk: \"127.0.0.1:2181/roost\" does not start with zk://"), "\(leader.stderr)")
-        let master = try RoostBinary.run(["master", "--zk", "zk://host:70000/roost"])
+        let master = try await RoostBinary.run(["master", "--zk", "zk://host:70000/roost"])
         #expect(master.status != 0)
         #expect(master.stderr.contains("has an invalid port '70000'"), "\(master.stderr)")
     }
 
-    @Test func unreachableZooKeeperExitsTwoWithAClearMessage() throws {
+    @Test func unreachableZooKeeperExitsTwoWithAClearMessage() async throws {
         // Nothing listens on port 1 of loopback.
-        let result = try RoostBinary.run(["leader", "--zk", "zk://127.0.0.1:1/roost", "--timeout", "0.5"])
+        let result = try await RoostBinary.run(["leader", "--zk", "zk://127.0.0.1:1/roost", "--timeout", "0.5"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("roost leader: cannot read the leader from zk://127.0.0.1:1/roost"), "\(result.stderr)")
         #expect(result.stderr.contains("check that ZooKeeper is running and reachable"), "\(result.stderr)")
@@ -30,7 +30,7 @@ struct CoordinationCommandTests {
     @Test func mastersCampaignStandByAndHandOverOnSIGTERM() async throws {
         try await ZooKeeperServer.withServer { server in
             let url = "zk://\(server.connectString)/roost"
-            let nobody = try RoostBinary.run(["leader", "--zk", url])
+            let nobody = try await RoostBinary.run(["leader", "--zk", url])
             #expect(nobody.status == 1)
             #expect(nobody.stderr == "roost leader: nobody leads \(url) (no candidate under /roost/leader)\n")
 
@@ -41,10 +41,10 @@ struct CoordinationCommandTests {
             defer { second.kill() }
             try await waitUntil("m2 stands by") { second.output.text.contains("standing by; leader: m1 at alpha:0") }
 
-            let now = try RoostBinary.run(["leader", "--zk", url])
+            let now = try await RoostBinary.run(["leader", "--zk", url])
             #expect(now.status == 0)
             #expect(now.stdout == "m1 at alpha:0\n")
-            let json = try RoostBinary.run(["leader", "--zk", url, "--json"])
+            let json = try await RoostBinary.run(["leader", "--zk", url, "--json"])
             #expect(json.stdout.contains(#""id":"m1""#) && json.stdout.contains(#""hostname":"alpha""#), "\(json.stdout)")
 
             first.signal(SIGTERM)
@@ -52,12 +52,12 @@ struct CoordinationCommandTests {
             #expect(first.process.terminationStatus == 0)
             #expect(first.output.text.contains("resigned; stopped"), "\(first.output.text)")
             try await waitUntil("m2 takes over") { second.output.text.contains("leading (epoch ") }
-            #expect(try RoostBinary.run(["leader", "--zk", url]).stdout == "m2 at beta:0\n")
+            #expect(try await RoostBinary.run(["leader", "--zk", url]).stdout == "m2 at beta:0\n")
 
             second.signal(SIGINT)
             try await waitUntil("m2 exits after SIGINT") { !second.process.isRunning }
             #expect(second.process.terminationStatus == 0)
-            #expect(try RoostBinary.run(["leader", "--zk", url]).status == 1)
+            #expect(try await RoostBinary.run(["leader", "--zk", url]).status == 1)
         }
     }
 }

@@ -24,8 +24,8 @@ func files(in folder: String) -> [String] {
 struct NewCommandTests {
     static let kinds = ["batch", "blank", "cron", "service"]
 
-    @Test func listShowsEveryTemplateWithADescription() throws {
-        let result = try RoostBinary.run(["new", "--list"])
+    @Test func listShowsEveryTemplateWithADescription() async throws {
+        let result = try await RoostBinary.run(["new", "--list"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.map { String($0.split(separator: " ").first ?? "") } == Self.kinds)
@@ -33,10 +33,10 @@ struct NewCommandTests {
     }
 
     @Test(arguments: ["batch", "blank", "cron", "service"])
-    func everyTemplateRendersNamesAndContents(kind: String) throws {
+    func everyTemplateRendersNamesAndContents(kind: String) async throws {
         let parent = try scaffoldFolder(kind)
         let output = "\(parent)/pkg"
-        let result = try RoostBinary.run(["new", "my-sched", "--template", kind, "--output", output])
+        let result = try await RoostBinary.run(["new", "my-sched", "--template", kind, "--output", output])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let written = files(in: output)
         for required in ["Package.swift", "README.md", ".gitignore"] { #expect(written.contains(required)) }
@@ -57,16 +57,16 @@ struct NewCommandTests {
         #expect(files(in: parent) == written.map { "pkg/\($0)" }.sorted(), "no temporary folder is left beside it")
     }
 
-    @Test func namesAreConvertedToSwiftIdentifiers() throws {
+    @Test func namesAreConvertedToSwiftIdentifiers() async throws {
         for (name, module) in [("my-sched", "MySched"), ("my_sched", "MySched"), ("mySched", "MySched"), ("web2-front", "Web2Front")] {
             let output = "\(try scaffoldFolder("names"))/out"
-            let result = try RoostBinary.run(["new", name, "--output", output])
+            let result = try await RoostBinary.run(["new", name, "--output", output])
             #expect(result.status == 0, "\(name): \(result.stderr)")
             #expect(files(in: output).contains("Sources/\(module)/\(module)Scheduler.swift"), "\(name) becomes \(module)")
         }
     }
 
-    @Test func badNamesAreRefusedAndNothingIsWritten() throws {
+    @Test func badNamesAreRefusedAndNothingIsWritten() async throws {
         let cases: [(name: String, says: String)] = [
             ("", "the framework name is empty"),
             ("1sched", "starts with a digit"),
@@ -77,31 +77,31 @@ struct NewCommandTests {
         ]
         for (name, says) in cases {
             let parent = try scaffoldFolder("bad")
-            let result = try RoostBinary.run(["new", "--output", "\(parent)/out", "--", name])
+            let result = try await RoostBinary.run(["new", "--output", "\(parent)/out", "--", name])
             #expect(result.status == 2, "\(name)")
             #expect(result.stderr.contains(says), "\(name): \(result.stderr)")
             #expect(files(in: parent).isEmpty, "nothing written for \(name)")
         }
     }
 
-    @Test func anUnknownTemplateIsNamed() throws {
+    @Test func anUnknownTemplateIsNamed() async throws {
         let parent = try scaffoldFolder("unknown")
-        let result = try RoostBinary.run(["new", "x", "--template", "daemon", "--output", "\(parent)/out"])
+        let result = try await RoostBinary.run(["new", "x", "--template", "daemon", "--output", "\(parent)/out"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("unknown template 'daemon'"))
         #expect(result.stderr.contains("blank, cron, service") || result.stderr.contains("batch, blank, cron, service"))
         #expect(files(in: parent).isEmpty)
     }
 
-    @Test func aNonEmptyFolderIsRefusedUnlessForced() throws {
+    @Test func aNonEmptyFolderIsRefusedUnlessForced() async throws {
         let output = try scaffoldFolder("nonempty")
         try "keep me".write(toFile: "\(output)/notes.txt", atomically: true, encoding: .utf8)
-        let refused = try RoostBinary.run(["new", "x", "--output", output])
+        let refused = try await RoostBinary.run(["new", "x", "--output", output])
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("is not empty") && refused.stderr.contains("--force"))
         #expect(files(in: output) == ["notes.txt"], "nothing written")
 
-        let forced = try RoostBinary.run(["new", "x", "--output", output, "--force"])
+        let forced = try await RoostBinary.run(["new", "x", "--output", output, "--force"])
         #expect(forced.status == 0, "stderr: \(forced.stderr)")
         #expect(files(in: output).contains("Sources/X/XScheduler.swift"))
         #expect(try String(contentsOfFile: "\(output)/notes.txt", encoding: .utf8) == "keep me")
@@ -121,17 +121,17 @@ struct NewCommandTests {
         #expect(files(in: "\(cwd)/web-front").contains("Sources/WebFront/WebFrontService.swift"))
     }
 
-    @Test func theRoostPathIsTheDependency() throws {
+    @Test func theRoostPathIsTheDependency() async throws {
         let output = "\(try scaffoldFolder("path"))/out"
         let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-        let result = try RoostBinary.run(["new", "x", "--output", output])
+        let result = try await RoostBinary.run(["new", "x", "--output", output])
         #expect(result.status == 0)
         let manifest = try String(contentsOfFile: "\(output)/Package.swift", encoding: .utf8)
         #expect(manifest.contains(#".package(path: "\#(checkout)")"#), "the default is the checkout roost was built from")
         let identity = URL(fileURLWithPath: checkout).lastPathComponent.lowercased()
         #expect(manifest.contains(#"package: "\#(identity)")"#))
 
-        let missing = try RoostBinary.run(["new", "y", "--output", "\(output)-2", "--roost-path", "/nonexistent/roost"])
+        let missing = try await RoostBinary.run(["new", "y", "--output", "\(output)-2", "--roost-path", "/nonexistent/roost"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("/nonexistent/roost is not a Roost checkout"))
     }

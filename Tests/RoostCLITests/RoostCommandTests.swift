@@ -22,7 +22,15 @@ struct RoostBinary {
     }
 
     /// Runs `roost` with `arguments` to completion; returns its exit status and output.
-    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    ///
+    /// The wait happens on a thread of its own: a test blocked in it would otherwise hold one
+    /// of the cooperative pool's threads (two on a two-core machine), and other suites' async
+    /// tests would starve and time out.
+    static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await onOwnThread { try runBlocking(arguments) }
+    }
+
+    private static func runBlocking(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -44,26 +52,26 @@ struct RoostCommandTests {
         #expect(FileManager.default.isExecutableFile(atPath: RoostBinary.path), "roost not found at \(RoostBinary.path); build it with swift build")
     }
 
-    @Test func resourcesArePrintedCanonically() throws {
-        let result = try RoostBinary.run(["resources", "mem:1024; cpus:2 ;ports:[31000-31005,31006-31010]"])
+    @Test func resourcesArePrintedCanonically() async throws {
+        let result = try await RoostBinary.run(["resources", "mem:1024; cpus:2 ;ports:[31000-31005,31006-31010]"])
         #expect(result.status == 0)
         #expect(result.stdout == "cpus:2;mem:1024;ports:[31000-31010]\n")
     }
 
-    @Test func badResourcesNameTheTokenAndFail() throws {
-        let result = try RoostBinary.run(["resources", "cpus:2;mem:lots"])
+    @Test func badResourcesNameTheTokenAndFail() async throws {
+        let result = try await RoostBinary.run(["resources", "cpus:2;mem:lots"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("'mem:lots': 'lots' is not a number"))
     }
 
-    @Test func badFlagsAreRejectedBeforeAnythingStarts() throws {
-        let agents = try RoostBinary.run(["local", "--agents", "0"])
+    @Test func badFlagsAreRejectedBeforeAnythingStarts() async throws {
+        let agents = try await RoostBinary.run(["local", "--agents", "0"])
         #expect(agents.status != 0)
         #expect(agents.stderr.contains("--agents must be between 1 and 64"))
-        let policy = try RoostBinary.run(["local", "--policy", "random"])
+        let policy = try await RoostBinary.run(["local", "--policy", "random"])
         #expect(policy.status != 0)
         #expect(policy.stderr.contains("random"))
-        let resources = try RoostBinary.run(["local", "--agent-resources", "cpus:-1"])
+        let resources = try await RoostBinary.run(["local", "--agent-resources", "cpus:-1"])
         #expect(resources.status != 0)
         #expect(resources.stderr.contains("--agent-resources"))
     }
@@ -99,4 +107,12 @@ final class CollectedOutput: Sendable {
     private let buffer = Mutex("")
     func append(_ data: Data) { buffer.withLock { $0 += String(decoding: data, as: UTF8.self) } }
     var text: String { buffer.withLock { $0 } }
+}
+
+/// Runs blocking `work` on a new thread and returns its result, leaving the cooperative
+/// thread pool free meanwhile.
+func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
 }

@@ -14,7 +14,12 @@ struct ChildProcess {
     let timedOut: Bool
     let seconds: Double
 
-    static func run(_ arguments: [String], in directory: String, timeout: Duration) throws -> ChildProcess {
+    /// Runs on a thread of its own (see ``RoostBinary/run(_:)``).
+    static func run(_ arguments: [String], in directory: String, timeout: Duration) async throws -> ChildProcess {
+        try await onOwnThread { try runBlocking(arguments, in: directory, timeout: timeout) }
+    }
+
+    private static func runBlocking(_ arguments: [String], in directory: String, timeout: Duration) throws -> ChildProcess {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("roost-child-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
@@ -57,23 +62,23 @@ struct ChildProcess {
 /// dependencies are compiled once rather than four times.
 @Suite(.tags(.slow), .timeLimit(.minutes(20)))
 struct ScaffoldBuildTests {
-    @Test func everyTemplateBuildsAndPassesItsTests() throws {
+    @Test func everyTemplateBuildsAndPassesItsTests() async throws {
         let root = try scaffoldFolder("build")
         let scratch = "\(root)/scratch"
         defer { try? FileManager.default.removeItem(atPath: root) }
         for kind in NewCommandTests.kinds {
             let package = "\(root)/\(kind)-sched"
-            let scaffold = try RoostBinary.run(["new", "\(kind)-sched", "--template", kind, "--output", package])
+            let scaffold = try await RoostBinary.run(["new", "\(kind)-sched", "--template", kind, "--output", package])
             try #require(scaffold.status == 0, "roost new --template \(kind): \(scaffold.stderr)")
 
-            let build = try ChildProcess.run(["swift", "build", "--build-tests", "--scratch-path", scratch], in: package, timeout: .seconds(480))
+            let build = try await ChildProcess.run(["swift", "build", "--build-tests", "--scratch-path", scratch], in: package, timeout: .seconds(480))
             print("template \(kind): swift build took \(Int(build.seconds)) s")
             try #require(!build.timedOut, "template \(kind): swift build timed out after \(Int(build.seconds)) s:\n\(build.tail())")
             try #require(build.status == 0, "template \(kind): swift build failed (\(build.status)):\n\(build.tail())")
             let warnings = build.output.split(separator: "\n").filter { $0.contains("warning:") }
             #expect(warnings.isEmpty, "template \(kind): swift build warned:\n\(warnings.joined(separator: "\n"))")
 
-            let test = try ChildProcess.run(["swift", "test", "--skip-build", "--scratch-path", scratch], in: package, timeout: .seconds(120))
+            let test = try await ChildProcess.run(["swift", "test", "--skip-build", "--scratch-path", scratch], in: package, timeout: .seconds(120))
             print("template \(kind): swift test took \(Int(test.seconds)) s")
             #expect(!test.timedOut, "template \(kind): swift test timed out:\n\(test.tail())")
             #expect(test.status == 0, "template \(kind): swift test failed (\(test.status)):\n\(test.tail())")

@@ -13,20 +13,20 @@ struct ServiceCommandTests {
         return path
     }
 
-    @Test func theExampleIsValid() throws {
+    @Test func theExampleIsValid() async throws {
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Frameworks/Service/Examples/web.yaml").path
-        let result = try RoostBinary.run(["service", "validate", example])
+        let result = try await RoostBinary.run(["service", "validate", example])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout.contains(#""minimumHealthCapacity" : 0.5"#))
         #expect(result.stdout.contains("version "))
     }
 
-    @Test func badFilesAreRejectedBeforeAnythingRuns() throws {
-        let typo = try RoostBinary.run(["service", "run", try serviceFile("id: x\ncommand: sleep 9\nintances: 2\n")])
+    @Test func badFilesAreRejectedBeforeAnythingRuns() async throws {
+        let typo = try await RoostBinary.run(["service", "run", try serviceFile("id: x\ncommand: sleep 9\nintances: 2\n")])
         #expect(typo.status == 2)
         #expect(typo.stderr.contains("unknown field 'intances' in service 'x' (did you mean 'instances'?)"))
         #expect(!typo.stdout.contains("sandboxes"), "no cluster was started")
-        let capacity = try RoostBinary.run(["service", "validate", try serviceFile("id: x\ncommand: sleep 9\nupgradeStrategy: {maximumOverCapacity: 2}\n")])
+        let capacity = try await RoostBinary.run(["service", "validate", try serviceFile("id: x\ncommand: sleep 9\nupgradeStrategy: {maximumOverCapacity: 2}\n")])
         #expect(capacity.status == 2)
         #expect(capacity.stderr.contains("service.upgradeStrategy.maximumOverCapacity: must be between 0 and 1, got 2"))
     }

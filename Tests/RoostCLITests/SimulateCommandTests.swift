@@ -21,10 +21,10 @@ struct SimulateCommandTests {
         return (folder, file.path)
     }
 
-    @Test func jsonReportsThePapersAnswerPerPolicy() throws {
+    @Test func jsonReportsThePapersAnswerPerPolicy() async throws {
         let (folder, file) = try write(Self.drfPaper)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try RoostBinary.run(["simulate", "--trace", file, "--policy", "drf", "--policy", "fifo", "--policy", "priority", "--format", "json"])
+        let result = try await RoostBinary.run(["simulate", "--trace", file, "--policy", "drf", "--policy", "fifo", "--policy", "priority", "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let policies = try #require(object["policies"] as? [String: [String: Any]])
@@ -41,11 +41,11 @@ struct SimulateCommandTests {
         #expect(framework("priority", "B")?["tasksLaunched"] as? Int == 3)
     }
 
-    @Test func theTablePutsPoliciesSideBySideAndThePlotIsWritten() throws {
+    @Test func theTablePutsPoliciesSideBySideAndThePlotIsWritten() async throws {
         let (folder, file) = try write(Self.drfPaper)
         defer { try? FileManager.default.removeItem(at: folder) }
         let plot = folder.appendingPathComponent("out.svg").path
-        let result = try RoostBinary.run(["simulate", "--trace", file, "--policy", "drf", "--policy", "fifo", "--plot", plot])
+        let result = try await RoostBinary.run(["simulate", "--trace", file, "--policy", "drf", "--policy", "fifo", "--plot", plot])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         let header = try #require(lines.first)
@@ -63,20 +63,20 @@ struct SimulateCommandTests {
         #expect(svg.contains(">drf</text>") && svg.contains(">fifo</text>"))
     }
 
-    @Test func aMalformedTraceNamesTheFieldAndFails() throws {
+    @Test func aMalformedTraceNamesTheFieldAndFails() async throws {
         let (folder, file) = try write("""
             {"agents": [{"id": "a1", "resources": "cpus:9"}],
              "frameworks": [{"id": "A"}, {"id": "B", "tasks": [{"resources": "cpus:x"}]}], "until": 10}
             """)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try RoostBinary.run(["simulate", "--trace", file])
+        let result = try await RoostBinary.run(["simulate", "--trace", file])
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("frameworks[1].tasks[0].resources: 'cpus:x'"))
-        let missing = try RoostBinary.run(["simulate", "--trace", folder.appendingPathComponent("absent.json").path])
+        let missing = try await RoostBinary.run(["simulate", "--trace", folder.appendingPathComponent("absent.json").path])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("absent.json: cannot read"))
-        let policy = try RoostBinary.run(["simulate", "--trace", file, "--policy", "lottery"])
+        let policy = try await RoostBinary.run(["simulate", "--trace", file, "--policy", "lottery"])
         #expect(policy.status != 0)
         #expect(policy.stderr.contains("lottery"))
     }
