@@ -110,12 +110,11 @@ struct CommandExecutorTests {
             defer { Processes.killGroup(pgid) }
             #expect(Processes.liveMembers(ofGroup: pgid).count == 3)
 
-            let start = ContinuousClock.now
-            await executor.kill(driver, taskID: "tree", gracePeriod: .seconds(10))
+            // The grace period is long: the signal in the message says whether SIGTERM alone did it.
+            await executor.kill(driver, taskID: "tree", gracePeriod: .seconds(30))
             let killing = try await driver.waitFor(state: .killing, task: "tree")
             #expect(killing.message == "kill requested")
             let killed = try await driver.waitFor(state: .killed, task: "tree")
-            #expect(ContinuousClock.now - start < .seconds(5), "SIGTERM alone should have stopped the tree")
             #expect(killed.message?.contains("terminated by signal \(SIGTERM)") == true, "\(killed.message ?? "")")
             #expect(await driver.states(for: "tree") == [.starting, .running, .killing, .killed])
             try await Processes.expectGroupGone(pgid, pids: pids(in: pidFile))
@@ -155,10 +154,9 @@ struct CommandExecutorTests {
             let pgid = try #require(await executor.processRecords()["graceful"]?.processGroupID)
             defer { Processes.killGroup(pgid) }
 
-            let start = ContinuousClock.now
-            await executor.kill(driver, taskID: "graceful", gracePeriod: .seconds(10))
+            // Exit code 0 and the trap's marker show SIGTERM stopped it, not SIGKILL after the grace.
+            await executor.kill(driver, taskID: "graceful", gracePeriod: .seconds(30))
             let killed = try await driver.waitFor(state: .killed, task: "graceful")
-            #expect(ContinuousClock.now - start < .seconds(5), "the task should have exited on SIGTERM, long before SIGKILL")
             #expect(contents(of: marker) == "got-term\n", "the TERM trap did not run: the signal never reached the shell")
             #expect(killed.exitCode == 0)
             #expect(killed.reason == nil)

@@ -33,10 +33,10 @@ extension CoordinationTests {
                 try await waitUntil("candidate 1 leads", timeout: .seconds(10)) { recorder.soleLeader == 1 }
                 let lost = try #require(recorder.first(0, \.isLost))
                 let elected = try #require(recorder.first(1, \.isElected))
-                // Stepped down before its 2 s session could expire, and before the successor led.
-                #expect(lost - paused < .seconds(2), "stepped down \(lost - paused) after the partition")
-                #expect(lost < elected)
-                #expect(elected - paused < .seconds(3), "successor elected \(elected - paused) after the partition")
+                // Stepped down before the successor led: the successor can lead only once the old
+                // session has expired, so this is "before its session expired" too. (How soon is
+                // a timing, measured by `roost-bench election`, not asserted on a shared machine.)
+                #expect(lost < elected, "stepped down \(lost - paused) and the successor led \(elected - paused) after the partition")
 
                 // Healed: candidate 0's session has expired; it joins again with a new one, behind.
                 follower.resume()
