@@ -184,8 +184,10 @@ struct SchedulerTests {
         }
         let history = try #require(await scheduler.status(of: "web")).recentDeployments
         #expect(history.contains { $0.id == upgrade.id && $0.outcome == .superseded(by: rollback.id) })
-        // Deploying what runs changes nothing.
+        // Deploying what runs changes nothing; a second rollback goes back to v2.
         #expect(try await scheduler.deploy(v1) == nil)
+        let again = try #require(try await scheduler.rollback("web"))
+        #expect(again.version == web(2, command: "v2") { $0.healthCheck = check }.version)
     }
 
     @Test("A new scheduler with the same store takes over the instances without launching twice")

@@ -51,7 +51,8 @@ struct ServiceRun: Hashable, Sendable, Codable {
     }
 
     /// Makes `new` the target, starting a deployment of `kind`; a change of version resets the
-    /// back-off (Marathon) and remembers the current spec for a rollback.
+    /// back-off (Marathon) and remembers the current spec for a rollback (so a second rollback
+    /// returns to the version the first one left).
     mutating func deploy(_ new: ServiceSpec, kind: Deployment.Kind, force: Bool, now: Timestamp, id deploymentID: String) {
         if let current = deployment {
             var superseded = current
@@ -60,7 +61,7 @@ struct ServiceRun: Hashable, Sendable, Codable {
         }
         let newVersion = new.version
         if newVersion != version {
-            if kind != .rollback { previous = spec }
+            previous = spec
             delay = nil
             delayedUntil = nil
         }
