@@ -15,8 +15,8 @@ extension CronJob: Codable {
     /// Decodes and validates a cron job.
     /// - Throws: ``CronSpecError`` naming the field: unknown, missing, of the wrong type or value.
     public init(from decoder: any Decoder) throws {
-        let c: KeyedDecodingContainer<FieldKey>
-        do { c = try decoder.container(keyedBy: FieldKey.self) } catch {
+        let c: KeyedDecodingContainer<SpecKey>
+        do { c = try decoder.container(keyedBy: SpecKey.self) } catch {
             throw CronSpecError.invalid("cronJob", "expected an object of fields, such as {name: x, schedule: \"0 * * * *\", jobTemplate: {command: y}}")
         }
         let name = try Self.field(c, "name", String.self) ?? ""
@@ -41,10 +41,10 @@ extension CronJob: Codable {
         } catch {
             throw CronSpecError.invalid(error.code == .unknownTimeZone ? "cronJob.timeZone" : "cronJob.schedule", error.message)
         }
-        guard c.contains(FieldKey("jobTemplate")) else {
+        guard c.contains(SpecKey("jobTemplate")) else {
             throw CronSpecError(.missingField, "\(subject): jobTemplate: required; for example jobTemplate: {command: echo hello}")
         }
-        let template = try Self.template(try c.superDecoder(forKey: FieldKey("jobTemplate")), name: name)
+        let template = try Self.template(try c.superDecoder(forKey: SpecKey("jobTemplate")), name: name)
         var policy = ConcurrencyPolicy.allow
         if let text = try Self.field(c, "concurrencyPolicy", String.self) {
             guard let match = ConcurrencyPolicy.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
@@ -68,22 +68,22 @@ extension CronJob: Codable {
 
     /// Encodes the spec with the field names ``init(from:)`` reads; defaults are written out.
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: FieldKey.self)
-        try c.encode(name, forKey: FieldKey("name"))
-        try c.encode(schedule.expression.description, forKey: FieldKey("schedule"))
-        try c.encode(schedule.timeZone.identifier, forKey: FieldKey("timeZone"))
+        var c = encoder.container(keyedBy: SpecKey.self)
+        try c.encode(name, forKey: SpecKey("name"))
+        try c.encode(schedule.expression.description, forKey: SpecKey("schedule"))
+        try c.encode(schedule.timeZone.identifier, forKey: SpecKey("timeZone"))
         // The template without its name (the run's name replaces it).
         let data = try JSONEncoder().encode(jobTemplate)
         guard case .object(var fields) = try JSONDecoder().decode(SpecValue.self, from: data) else {
             throw EncodingError.invalidValue(jobTemplate, .init(codingPath: c.codingPath, debugDescription: "a job template encodes as an object"))
         }
         fields["name"] = nil
-        try c.encode(SpecValue.object(fields), forKey: FieldKey("jobTemplate"))
-        try c.encode(concurrencyPolicy.rawValue, forKey: FieldKey("concurrencyPolicy"))
-        try c.encodeIfPresent(startingDeadline?.seconds, forKey: FieldKey("startingDeadlineSeconds"))
-        try c.encode(successfulJobsHistoryLimit, forKey: FieldKey("successfulJobsHistoryLimit"))
-        try c.encode(failedJobsHistoryLimit, forKey: FieldKey("failedJobsHistoryLimit"))
-        try c.encode(suspend, forKey: FieldKey("suspend"))
+        try c.encode(SpecValue.object(fields), forKey: SpecKey("jobTemplate"))
+        try c.encode(concurrencyPolicy.rawValue, forKey: SpecKey("concurrencyPolicy"))
+        try c.encodeIfPresent(startingDeadline?.seconds, forKey: SpecKey("startingDeadlineSeconds"))
+        try c.encode(successfulJobsHistoryLimit, forKey: SpecKey("successfulJobsHistoryLimit"))
+        try c.encode(failedJobsHistoryLimit, forKey: SpecKey("failedJobsHistoryLimit"))
+        try c.encode(suspend, forKey: SpecKey("suspend"))
     }
 
     /// Decodes the template through ``BatchJob``'s own decoder (its messages name the field),
@@ -112,8 +112,8 @@ extension CronJob: Codable {
         }
     }
 
-    private static func field<T: Decodable>(_ c: KeyedDecodingContainer<FieldKey>, _ key: String, _ type: T.Type) throws(CronSpecError) -> T? {
-        let codingKey = FieldKey(key)
+    private static func field<T: Decodable>(_ c: KeyedDecodingContainer<SpecKey>, _ key: String, _ type: T.Type) throws(CronSpecError) -> T? {
+        let codingKey = SpecKey(key)
         do {
             guard c.contains(codingKey), try !c.decodeNil(forKey: codingKey) else { return nil }
             return try c.decode(T.self, forKey: codingKey)
@@ -160,7 +160,7 @@ extension CronJob {
                 }
                 jobs.append(job)
             } catch {
-                let inner = Self.specError(in: error) ?? CronSpecError.invalid("cronJob", "\(error)")
+                let inner = SpecReader<CronSpecError>.specError(in: error) ?? CronSpecError.invalid("cronJob", "\(error)")
                 throw CronSpecError(inner.code, items.count > 1 || value.isArray ? "cronJobs[\(index)]: \(inner.message)" : inner.message)
             }
         }
@@ -178,23 +178,6 @@ extension CronJob {
         }
         return try decodeList(String(decoding: data, as: UTF8.self), format: path.lowercased().hasSuffix(".json") ? .json : .yaml)
     }
-
-    private static func specError(in error: any Error) -> CronSpecError? {
-        if let specError = error as? CronSpecError { return specError }
-        if case DecodingError.dataCorrupted(let context) = error, let underlying = context.underlyingError {
-            return specError(in: underlying)
-        }
-        return nil
-    }
-}
-
-/// Any string key, so decoding can list every key an object has (to reject unknown ones).
-struct FieldKey: CodingKey, Hashable {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ name: String) { stringValue = name }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }
 
 /// A JSON/YAML value of any shape, to carry a job template or a list of cron jobs between decoders.
@@ -210,7 +193,7 @@ enum SpecValue: Codable, Hashable {
     var isArray: Bool { if case .array = self { true } else { false } }
 
     init(from decoder: any Decoder) throws {
-        if let c = try? decoder.container(keyedBy: FieldKey.self) {
+        if let c = try? decoder.container(keyedBy: SpecKey.self) {
             var object: [String: SpecValue] = [:]
             for key in c.allKeys { object[key.stringValue] = try c.decode(SpecValue.self, forKey: key) }
             self = .object(object)

@@ -154,6 +154,23 @@ public struct CronSpecError: CodedError, Hashable, Sendable {
     }
 }
 
+extension CronSpecError: SpecReadingError {
+    /// An ``ErrorCode/invalidValue`` error: `field: message`.
+    public static func invalidField(_ field: String, _ message: String) -> CronSpecError {
+        .invalid(field, message)
+    }
+
+    /// A ``ErrorCode/missingField`` error: `field: required; for example …`.
+    public static func missingField(_ field: String, example: String) -> CronSpecError {
+        CronSpecError(.missingField, "\(field): required; for example \(example)")
+    }
+
+    /// An ``ErrorCode/unknownField`` error.
+    public static func unknownField(_ message: String) -> CronSpecError {
+        CronSpecError(.unknownField, message)
+    }
+}
+
 extension ErrorCode where Domain == CronSpecError {
     /// A field has a value outside what it accepts (including a bad cron expression or zone).
     public static var invalidValue: Self { Self("invalidValue") }
