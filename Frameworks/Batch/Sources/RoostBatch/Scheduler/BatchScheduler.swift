@@ -70,26 +70,23 @@ public actor BatchScheduler: Scheduler {
 
     /// The settings.
     public let configuration: Configuration
-    private let keys: StoreKeys
+    private let records: FrameworkRecords<JobRun>
     private var jobs: [String: JobRun] = [:]
     private var frameworkID: FrameworkID?
     private var driver: (any SchedulerDriver)?
     /// Whether the master was told this framework wants offers.
     private let interest = OfferInterest()
     private let doorbell = Doorbell()
-    /// Orders the store's writes: the record written is the newest when the write starts.
-    private let storeGate = SerialGate()
 
     /// Creates a scheduler and loads the jobs and framework ID a previous scheduler stored.
     /// - Throws: ``StateStoreError`` when the store cannot be read, or holds a record that
     ///   does not decode (the message names the key).
     public init(configuration: Configuration = Configuration()) async throws {
         self.configuration = configuration
-        keys = try StoreKeys(prefix: configuration.keyPrefix, framework: configuration.frameworkName)
-        frameworkID = try await configuration.store.getJSON(keys.frameworkID, as: FrameworkID.self)?.value
-        for key in try await configuration.store.list(prefix: keys.jobs) where key != keys.jobs {
-            if let run = try await configuration.store.getJSON(key, as: JobRun.self)?.value { jobs[run.name] = run }
-        }
+        records = try FrameworkRecords(
+            store: configuration.store, prefix: configuration.keyPrefix, framework: configuration.frameworkName, collection: "jobs")
+        frameworkID = try await records.frameworkID()
+        for run in try await records.all() { jobs[run.name] = run }
     }
 
     /// What to subscribe as: the framework's name, the stored ID (so a new scheduler fails
@@ -189,7 +186,7 @@ public actor BatchScheduler: Scheduler {
         self.driver = driver
         if self.frameworkID != frameworkID {
             self.frameworkID = frameworkID
-            try await storeGate.run { try await configuration.store.putJSON(keys.frameworkID, frameworkID) }
+            try await records.saveFrameworkID(frameworkID)
         }
         try await resynchronize(driver)
     }
@@ -379,14 +376,7 @@ public actor BatchScheduler: Scheduler {
     /// Writes a job's record (or deletes it when the job is gone), in order with other writes:
     /// the record written is the newest state when the write starts.
     private func persist(_ name: String) async throws {
-        try await storeGate.run {
-            let key = try keys.job(name)
-            if let run = jobs[name] {
-                try await configuration.store.putJSON(key, run)
-            } else {
-                try await configuration.store.delete(key)
-            }
-        }
+        try await records.write(name) { jobs[name] }
     }
 
     private func persistLogging(_ name: String) async {
@@ -394,18 +384,4 @@ public actor BatchScheduler: Scheduler {
             configuration.logger.error("cannot store job \(name): \(error)")
         }
     }
-}
-
-/// The store keys of one batch framework.
-private struct StoreKeys: Sendable {
-    let frameworkID: StateKey
-    let jobs: StateKey
-
-    init(prefix: String, framework: String) throws {
-        let root = try StateKey(prefix).appending(framework)
-        frameworkID = try root.appending("framework-id")
-        jobs = try root.appending("jobs")
-    }
-
-    func job(_ name: String) throws -> StateKey { try jobs.appending(name) }
 }

@@ -77,7 +77,7 @@ public actor ServiceScheduler: Scheduler {
 
     /// The settings.
     public let configuration: Configuration
-    private let keys: ServiceStoreKeys
+    private let records: FrameworkRecords<ServiceRun>
     private var services: [String: ServiceRun] = [:]
     /// Why instances wanted at the last offers were not placed, by service.
     private var placementProblems: [String: [String]] = [:]
@@ -86,19 +86,16 @@ public actor ServiceScheduler: Scheduler {
     /// Whether the master was told this framework wants offers.
     private let interest = OfferInterest()
     private let doorbell = Doorbell()
-    /// Orders the store's writes: the record written is the newest when the write starts.
-    private let storeGate = SerialGate()
 
     /// Creates a scheduler and loads the services and framework ID a previous scheduler stored.
     /// - Throws: ``StateStoreError`` when the store cannot be read or holds a record that does
     ///   not decode (the message names the key).
     public init(configuration: Configuration = Configuration()) async throws {
         self.configuration = configuration
-        keys = try ServiceStoreKeys(prefix: configuration.keyPrefix, framework: configuration.frameworkName)
-        frameworkID = try await configuration.store.getJSON(keys.frameworkID, as: FrameworkID.self)?.value
-        for key in try await configuration.store.list(prefix: keys.services) where key != keys.services {
-            if let run = try await configuration.store.getJSON(key, as: ServiceRun.self)?.value { services[run.spec.id] = run }
-        }
+        records = try FrameworkRecords(
+            store: configuration.store, prefix: configuration.keyPrefix, framework: configuration.frameworkName, collection: "services")
+        frameworkID = try await records.frameworkID()
+        for run in try await records.all() { services[run.spec.id] = run }
     }
 
     /// What to subscribe as: the framework's name, the stored ID (so a new scheduler fails
@@ -197,7 +194,7 @@ public actor ServiceScheduler: Scheduler {
         self.driver = driver
         if self.frameworkID != frameworkID {
             self.frameworkID = frameworkID
-            try await storeGate.run { try await configuration.store.putJSON(keys.frameworkID, frameworkID) }
+            try await records.saveFrameworkID(frameworkID)
         }
         try await resynchronize(driver)
     }
@@ -462,14 +459,7 @@ public actor ServiceScheduler: Scheduler {
     }
 
     private func persist(_ id: String) async throws {
-        try await storeGate.run {
-            let key = try keys.service(id)
-            if let run = services[id] {
-                try await configuration.store.putJSON(key, run)
-            } else {
-                try await configuration.store.delete(key)
-            }
-        }
+        try await records.write(id) { services[id] }
     }
 
     private func persistLogging(_ id: String) async {
@@ -477,18 +467,4 @@ public actor ServiceScheduler: Scheduler {
             configuration.logger.error("cannot store service \(id): \(error)")
         }
     }
-}
-
-/// The store keys of one service framework.
-private struct ServiceStoreKeys: Sendable {
-    let frameworkID: StateKey
-    let services: StateKey
-
-    init(prefix: String, framework: String) throws {
-        let root = try StateKey(prefix).appending(framework)
-        frameworkID = try root.appending("framework-id")
-        services = try root.appending("services")
-    }
-
-    func service(_ id: String) throws -> StateKey { try services.appending(id) }
 }
