@@ -16,7 +16,6 @@ actor ServiceDemoPart: DemoPart {
     nonisolated let goal = "2 healthy instances, rolled to v2"
     let scheduler: ServiceScheduler
     private let v2: ServiceSpec
-    private var stableSince: ContinuousClock.Instant?
     private var upgraded = false
 
     init(explain: @escaping @Sendable (FrameworkID) async -> [AllocationExplanation]) async throws {
@@ -36,21 +35,32 @@ actor ServiceDemoPart: DemoPart {
 
     var frameworkInfo: FrameworkInfo { get async { await scheduler.frameworkInfo } }
 
+    /// Runs the scheduler and, beside it, the upgrade to version 2.
     func run(_ driver: InProcessSchedulerDriver) async throws {
-        try await scheduler.run { try await driver.run($0) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.upgradeWhenStable() }
+            try await scheduler.run { try await driver.run($0) }
+            group.cancelAll()
+        }
     }
 
-    /// Deploys version 2 once version 1 has been stable for 3 s (checked with each progress line).
-    private func advance() async {
-        guard !upgraded, let status = await scheduler.status(of: "web") else { return }
-        guard status.isStable else {
-            stableSince = nil
-            return
+    /// Deploys version 2 once version 1 has been stable for 3 s (looked at four times a second).
+    private func upgradeWhenStable() async throws {
+        var stableSince: ContinuousClock.Instant?
+        while true {
+            try await Task.sleep(for: .milliseconds(250))
+            guard await scheduler.status(of: "web")?.isStable == true else {
+                stableSince = nil
+                continue
+            }
+            let since = stableSince ?? .now
+            stableSince = since
+            if ContinuousClock.now - since >= .seconds(3) {
+                try await scheduler.deploy(v2)
+                upgraded = true
+                return
+            }
         }
-        let since = stableSince ?? .now
-        stableSince = since
-        guard ContinuousClock.now - since >= .seconds(3) else { return }
-        upgraded = (try? await scheduler.deploy(v2)) != nil
     }
 
     var goalMet: Bool {
@@ -62,7 +72,6 @@ actor ServiceDemoPart: DemoPart {
 
     var progress: String {
         get async {
-            await advance()
             guard let status = await scheduler.status(of: "web") else { return "gone" }
             let release = status.version == v2.version ? "v2" : "v1"
             var line = "\(status.counts.healthy)/\(status.instances) healthy \(release)"
