@@ -55,8 +55,10 @@ struct CgroupsIsolatorTests {
     @Test func cpuTimeFollowsCpusUnderContention() async throws {
         let isolator = try #require(testIsolator())
         try await withExecutor(isolator: isolator) { executor, driver, _ in
-            // Four busy loops each, so both tasks want every core of the machine.
-            let spin = "for i in 1 2 3 4; do (while :; do :; done) & done; wait"
+            // Four busy loops each, all pinned to CPU 0: the two tasks always contend on one run
+            // queue, so their split follows cpu.shares even when other work loads the machine
+            // (spread over two CPUs, the balancer's placement skewed it under load).
+            let spin = "exec taskset -c 0 /bin/sh -c 'for i in 1 2 3 4; do (while :; do :; done) & done; wait'"
             try await executor.launch(driver, task: shellTask("big", spin, resources: "cpus:1.5;mem:64", killGracePeriod: .zero))
             try await executor.launch(driver, task: shellTask("small", spin, resources: "cpus:0.5;mem:64", killGracePeriod: .zero))
             let big = ContainerID(framework: "framework-1", task: "big")
