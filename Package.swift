@@ -32,7 +32,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -66,13 +65,14 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // What the agent needs from libc beyond Swift's Glibc module: posix_spawn's GNU file actions, pidfds, epoll.
+        .target(name: "CRoostSpawn"),
         // The agent runtime: executors, real processes in sandboxes, status updates until acknowledged.
         .target(
             name: "RoostAgent",
             dependencies: [
-                "RoostCore",
+                "RoostCore", "CRoostSpawn",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: upcoming
         ),

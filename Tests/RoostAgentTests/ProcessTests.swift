@@ -55,6 +55,15 @@ struct TaskProcessTests {
             #expect(denied?.code == .executableNotFound)
             #expect(denied?.message.contains("./script.sh") == true)
 
+            let noInterpreter = directory + "/no-interpreter"
+            try writeFile(noInterpreter, "echo hi")
+            chmod(noInterpreter, 0o755)
+            let unrunnable = await #expect(throws: ProcessError.self) {
+                try await TaskProcess.launch(.init(command: .argv([noInterpreter]), workingDirectory: directory))
+            }
+            #expect(unrunnable?.code == .executableNotFound)
+            #expect(unrunnable?.message.contains("'#!'") == true)
+
             let noFolder = await #expect(throws: ProcessError.self) {
                 try await TaskProcess.launch(.init(command: .shell("true"), workingDirectory: directory + "/absent"))
             }
@@ -64,6 +73,32 @@ struct TaskProcessTests {
                 try await TaskProcess.launch(.init(command: .shell("true"), workingDirectory: directory, stdoutPath: directory + "/absent/out"))
             }
             #expect(noOutput?.code == .outputUnavailable)
+        }
+    }
+
+    /// What `Foundation.Process` gets wrong: its children start with SIGTERM blocked. Roost's
+    /// start with nothing blocked, nothing ignored (even what the agent ignores), stdin from
+    /// `/dev/null` and none of the agent's descriptors.
+    @Test func childrenStartClean() async throws {
+        try await withTemporaryDirectory { directory in
+            let previous = signal(SIGPIPE, SIG_IGN)
+            defer { signal(SIGPIPE, previous) }
+            let inherited = open("/dev/null", O_RDONLY)  // no O_CLOEXEC: only the spawn can keep it out
+            #expect(inherited > 2)
+            defer { close(inherited) }
+            let process = try await TaskProcess.launch(.init(
+                command: .shell("grep -E '^Sig(Blk|Ign)' /proc/$$/status; ls /proc/$$/fd | tr '\\n' ' '; echo; readlink /proc/$$/fd/0"),
+                workingDirectory: directory, stdoutPath: directory + "/out"))
+            #expect(await process.wait() == .exited(0))
+            let lines = contents(of: directory + "/out").split(separator: "\n").map(String.init)
+            func mask(_ name: String) -> UInt64? {
+                lines.first { $0.hasPrefix(name + ":\t") }.flatMap { UInt64($0.dropFirst(name.count + 2), radix: 16) }
+            }
+            #expect(mask("SigBlk") == 0)
+            // Signals 1-31; glibc keeps its own two real-time signals (32, 33) ignored in every child.
+            #expect(mask("SigIgn").map { $0 & 0x7fff_ffff } == 0)
+            #expect(lines.contains("0 1 2 "))
+            #expect(lines.last == "/dev/null")
         }
     }
 

@@ -1,13 +1,7 @@
 public import RoostCore
+import CRoostSpawn
 import FoundationEssentials
-import Subprocess
 import Synchronization
-
-#if canImport(System)
-import System
-#else
-import SystemPackage
-#endif
 
 #if canImport(Glibc)
 import Glibc
@@ -36,10 +30,12 @@ public enum ProcessTermination: Hashable, Sendable, CustomStringConvertible {
 
 /// A task's command running as a real child process, in a process group of its own.
 ///
-/// Started by ``launch(_:)`` with swift-subprocess (whose `posix_spawn` gives the child a
-/// clean signal mask and default dispositions, unlike `Foundation.Process`). The process is
-/// the leader of a new process group (`pgid == pid`), so everything it starts (unless it
-/// calls `setsid`/`setpgid` itself) is reached by ``kill(gracePeriod:)``.
+/// Started by ``launch(_:)`` with `posix_spawn`: an empty signal mask and every signal at its
+/// default disposition (unlike `Foundation.Process`, whose children start with SIGTERM
+/// blocked), standard input from `/dev/null`, no descriptor of the agent's but the two
+/// outputs. The process is the leader of a new process group (`pgid == pid`), so everything
+/// it starts (unless it calls `setsid`/`setpgid` itself) is reached by ``kill(gracePeriod:)``.
+/// Its exit is noticed through its pidfd by the ``ExitWatcher``'s one thread.
 ///
 /// **The task ends with its group.** When the leader exits, whatever it left running in its
 /// group is killed with `SIGKILL` (as Mesos destroys a task's container), except during a
@@ -162,71 +158,50 @@ public final class TaskProcess: Sendable {
     ///
     /// Opens the output files (append mode), spawns the command in a new process group with
     /// the configured working directory and environment, and records its identity
-    /// (``record``) before it can have been reaped. Blocking work is limited to opening files
-    /// and the spawn itself.
+    /// (``record``) before it can have been reaped. The calling thread blocks for the files
+    /// and the spawn, which returns once the child has called `exec` (glibc's `posix_spawn`
+    /// shares memory with the child until then): about as long as opening a file. A
+    /// dedicated spawning thread was measured slower: every launch waited for a hand-off to
+    /// it and back, and one thread serialized every `exec` (see `docs/performance.md`).
     /// - Throws: ``ProcessError``: `.executableNotFound` (naming the program and the `PATH`
     ///   searched), `.workingDirectoryUnavailable`, `.outputUnavailable` (naming the file),
     ///   `.spawnFailed` or `.procUnavailable`.
     public static func launch(_ configuration: Configuration) async throws(ProcessError) -> TaskProcess {
-        let environment = configuration.subprocessEnvironment
-        let (executable, arguments) = try configuration.executableAndArguments(pathValue: configuration.pathValue)
+        let (path, arguments) = try configuration.programAndArguments(pathValue: configuration.pathValue)
         let output = try openOutput(configuration.stdoutPath)
-        let error: FileDescriptor
-        do {
-            error = try openOutput(configuration.stderrPath)
-        } catch let failure {
-            try? output.close()
-            throw failure
-        }
+        defer { close(output) }
+        let error = try openOutput(configuration.stderrPath)
+        defer { close(error) }
 
-        var options = PlatformOptions()
-        options.processGroupID = 0  // setpgid(0, 0) in the child: a new group led by the child
-        options.teardownSequence = [
-            .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: configuration.teardownGracePeriod)
-        ]
-        let shared = Shared(teardownGracePeriod: configuration.teardownGracePeriod)
-        let started = Completion<Result<ProcessRecord, ProcessError>>()
-        let workingDirectory = FilePath(configuration.workingDirectory)
-        let command = configuration.command
-
-        let supervisor = Task {
-            let status: ProcessTermination
-            let record: ProcessRecord
-            do {
-                let result = try await Subprocess.run(
-                    executable, arguments: arguments, environment: environment, workingDirectory: workingDirectory,
-                    platformOptions: options, input: .none,
-                    output: .fileDescriptor(output, closeAfterSpawningProcess: true),
-                    error: .fileDescriptor(error, closeAfterSpawningProcess: true)
-                ) { execution -> ProcessRecord in
-                    // Not yet reaped (run reaps after this body and the exit monitor finish),
-                    // so /proc/<pid>/stat is this process, even if it already exited.
-                    let pid = execution.processIdentifier.value
-                    guard let stat = ProcFS.stat(of: pid) else {
-                        throw ProcessError(.procUnavailable, "started '\(command)' as process \(pid) but cannot read /proc/\(pid)/stat to record it; is /proc mounted?")
-                    }
-                    // swift-subprocess silently skips the new group on its fork/exec fallback
-                    // path (with a user ID or a session); then a group kill would hit the agent.
-                    guard stat.processGroupID == pid else {
-                        _ = ProcFS.signal(pid, SIGKILL)
-                        throw ProcessError(.spawnFailed, "started '\(command)' as process \(pid) but not in a process group of its own (it is in group \(stat.processGroupID)); killed it, since a group kill would reach other processes")
-                    }
-                    let record = ProcessRecord(pid: pid, processGroupID: pid, startTime: stat.startTime, bootID: ProcFS.bootID())
-                    started.complete(.success(record))
-                    return record
-                }
-                status = ProcessTermination(result.terminationStatus)
-                record = result.closureResult
-            } catch let failure {
-                if case .success(let record)? = started.value {
-                    // Spawned, but monitoring failed: make sure nothing of it survives.
-                    await Task { await Self.sweep(record, shared: shared) }.value
-                    shared.completion.complete(.signaled(SIGKILL))
-                } else {
-                    started.complete(.failure(ProcessError(failure, command: command, configuration: configuration)))
-                }
-                return
+        var pid: Int32 = 0
+        let failure = withCStrings(arguments) { argv in
+            withCStrings(configuration.environmentRows) { envp in
+                roost_spawn(path, argv, envp, configuration.workingDirectory, output, error, &pid)
             }
+        }
+        guard failure == 0 else { throw ProcessError(spawnFailure: failure, program: path, configuration: configuration) }
+
+        let pidfd = roost_pidfd_open(pid)
+        let child = ExitWatcher.Child(pid: pid, pidfd: pidfd >= 0 ? pidfd : nil)
+        // Not yet reaped, so /proc/<pid>/stat is this process, even if it already exited.
+        guard let stat = ProcFS.stat(of: pid) else {
+            _ = ProcFS.signal(-pid, SIGKILL)
+            Task {
+                _ = await ExitWatcher.shared.reap(child)
+                if let pidfd = child.pidfd { close(pidfd) }
+            }
+            throw ProcessError(.procUnavailable, "started '\(configuration.command)' as process \(pid) but cannot read /proc/\(pid)/stat to record it, so killed it; is /proc mounted?")
+        }
+        let record = ProcessRecord(pid: pid, processGroupID: pid, startTime: stat.startTime, bootID: ProcFS.bootID())
+        let shared = Shared(teardownGracePeriod: configuration.teardownGracePeriod)
+        let supervisor = Task {
+            let ended = await withTaskCancellationHandler {
+                await ExitWatcher.shared.reap(child)
+            } onCancel: {
+                // A cancelled waiter or a released object: stop the group gracefully.
+                tearDown(record, shared: shared)
+            }
+            if let pidfd = child.pidfd { close(pidfd) }
             // Usually the leader was alone in its group, which is now gone: nothing to sweep,
             // and no task to start for it.
             if record.isGroupAlive() {
@@ -234,20 +209,11 @@ public final class TaskProcess: Sendable {
                 // cancelled waiter) must not cut short the wait for the group to vanish.
                 await Task { await Self.sweep(record, shared: shared) }.value
             }
-            shared.completion.complete(status)
+            // `nil`: something else in this process reaped the leader (or SIGCHLD is ignored,
+            // so the kernel did); how it ended cannot be known.
+            shared.completion.complete(ended ?? .signaled(SIGKILL))
         }
-
-        // Wait for the spawn's outcome even if the launching task is cancelled meanwhile: the
-        // process may already run, and only a returned TaskProcess lets the caller stop it.
-        let outcome = await started.waitIgnoringCancellation()
-        switch outcome {
-        case .success(let record)?:
-            return TaskProcess(record: record, shared: shared, supervisor: supervisor)
-        case .failure(let failure)?:
-            throw failure
-        case nil:
-            throw ProcessError(.spawnFailed, "'\(command)' did not start")  // not reached: the supervisor always completes `started`
-        }
+        return TaskProcess(record: record, shared: shared, supervisor: supervisor)
     }
 
     /// Waits until the process has exited and no process of its group can run, and returns
@@ -293,6 +259,17 @@ public final class TaskProcess: Sendable {
         return shared.completion.value ?? .signaled(SIGKILL)
     }
 
+    /// SIGTERM to the group now and SIGKILL at the kill deadline (set by whoever cancelled,
+    /// else ``Configuration/teardownGracePeriod`` from now) if the leader is still running.
+    private static func tearDown(_ record: ProcessRecord, shared: Shared) {
+        shared.setKillDeadline(ContinuousClock.now.advanced(by: shared.teardownGracePeriod))
+        let deadline = shared.killDeadline ?? .now
+        record.signalGroup(SIGTERM)
+        Task {
+            if await shared.completion.wait(until: deadline) == nil { record.signalGroup(SIGKILL) }
+        }
+    }
+
     /// Kills what the leader left in its group: during a graceful kill, waits for the group to
     /// empty until the kill's deadline; then SIGKILLs the group and waits until it is gone.
     private static func sweep(_ record: ProcessRecord, shared: Shared) async {
@@ -303,17 +280,26 @@ public final class TaskProcess: Sendable {
         _ = await Backoff.poll { !record.isGroupAlive() }
     }
 
-    private static func openOutput(_ path: String?) throws(ProcessError) -> FileDescriptor {
+    /// Opens where an output goes: `path` for appending (created if missing), else `/dev/null`.
+    private static func openOutput(_ path: String?) throws(ProcessError) -> Int32 {
         guard let path else {
             let fd = open("/dev/null", O_WRONLY | O_CLOEXEC)
             guard fd >= 0 else { throw ProcessError(.outputUnavailable, "cannot open /dev/null: \(Sandbox.describe(errno))") }
-            return FileDescriptor(rawValue: fd)
+            return fd
         }
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw ProcessError(.outputUnavailable, "cannot open '\(path)' for the task's output: \(Sandbox.describe(errno)); check that the sandbox exists and is writable")
         }
-        return FileDescriptor(rawValue: fd)
+        return fd
+    }
+
+    /// Calls `body` with `strings` as a null-terminated array of C strings.
+    private static func withCStrings<Result>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> Result) -> Result {
+        var pointers = strings.map { strdup($0) }
+        pointers.append(nil)
+        defer { for pointer in pointers { free(pointer) } }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
     /// State shared between the object, its supervisor task and kills.
@@ -337,21 +323,17 @@ public final class TaskProcess: Sendable {
 }
 
 extension TaskProcess.Configuration {
-    /// The environment the process gets, as swift-subprocess wants it: the agent's (as it was
-    /// when the first task started) under the configured variables.
-    var subprocessEnvironment: Environment {
+    /// The environment the process gets, as `KEY=value` rows: the agent's (as it was when the
+    /// first task started) under the configured variables.
+    var environmentRows: [String] {
         var variables = inheritsEnvironment ? Self.agentEnvironment : [:]
-        for (key, value) in environment { variables[Environment.Key(stringLiteral: key)] = value }
-        return .custom(variables)
+        variables.merge(environment) { _, configured in configured }
+        return variables.map { "\($0.key)=\($0.value)" }
     }
 
     /// The agent's environment, read once: parsing `environ` for every spawn costs more than
     /// the spawn. A variable the agent sets after its first task starts is not passed on.
-    private static let agentEnvironment: [Environment.Key: String] = {
-        var variables: [Environment.Key: String] = [:]
-        for (key, value) in ProcessInfo.processInfo.environment { variables[Environment.Key(stringLiteral: key)] = value }
-        return variables
-    }()
+    private static let agentEnvironment: [String: String] = ProcessInfo.processInfo.environment
 
     /// The `PATH` a program name is looked up in: the process's own, else the agent's.
     var pathValue: String {
@@ -360,21 +342,19 @@ extension TaskProcess.Configuration {
         return "/usr/local/bin:/usr/bin:/bin"
     }
 
-    /// The executable and its arguments: the command's (with `argv[0]` kept as given), or,
-    /// with ``joinFiles``, `/bin/sh` writing its PID to each file and then `exec`ing the
+    /// The program to run and its whole `argv`: the command's (with `argv[0]` kept as given),
+    /// or, with ``joinFiles``, `/bin/sh` writing its PID to each file and then `exec`ing the
     /// command's program (same PID, same process group).
-    func executableAndArguments(pathValue: String) throws(ProcessError) -> (Executable, Arguments) {
+    func programAndArguments(pathValue: String) throws(ProcessError) -> (path: String, arguments: [String]) {
         let (path, argv0, rest) = try resolvedProgram(pathValue: pathValue)
-        guard !joinFiles.isEmpty else {
-            return (.path(FilePath(path)), Arguments(executablePathOverride: argv0, remainingValues: rest))
-        }
+        guard !joinFiles.isEmpty else { return (path, [argv0] + rest) }
         let quoted = joinFiles.map { "'" + $0.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'" }.joined(separator: " ")
         let script = "for f in \(quoted); do echo $$ > \"$f\" || exit 127; done; exec \"$0\" \"$@\""
-        return (.path(FilePath("/bin/sh")), Arguments(["-c", script, path] + rest))
+        return ("/bin/sh", ["/bin/sh", "-c", script, path] + rest)
     }
 
-    /// The program's path (resolved once here, so swift-subprocess does not search `PATH`
-    /// again), `argv[0]` as given, and the other arguments.
+    /// The program's path (resolved once here, so a failed lookup names the `PATH`
+    /// searched), `argv[0]` as given, and the other arguments.
     private func resolvedProgram(pathValue: String) throws(ProcessError) -> (path: String, argv0: String, rest: [String]) {
         let argv = command.arguments
         guard let program = argv.first, !program.isEmpty else {
@@ -397,33 +377,24 @@ extension TaskProcess.Configuration {
     }
 }
 
-extension ProcessTermination {
-    init(_ status: TerminationStatus) {
-        switch status {
-        case .exited(let code): self = .exited(code)
-        case .signaled(let signal): self = .signaled(signal)
-        }
-    }
-}
-
 extension ProcessError {
-    /// Translates a swift-subprocess failure into a message naming the command.
-    init(_ error: any Error, command: Command, configuration: TaskProcess.Configuration) {
-        if let error = error as? ProcessError {
-            self = error
-            return
-        }
-        guard let error = error as? SubprocessError else {
-            self.init(.spawnFailed, "cannot start '\(command)': \(error)")
-            return
-        }
-        switch error.code {
-        case .executableNotFound:
-            self.init(.executableNotFound, "cannot start '\(command)': \(error); check the program name and PATH (\(configuration.pathValue))")
-        case .failedToChangeWorkingDirectory:
-            self.init(.workingDirectoryUnavailable, "cannot start '\(command)' in '\(configuration.workingDirectory)': \(error); the folder must exist and be accessible")
+    /// The error for a `posix_spawn` that failed with `code`: a missing folder, a program that
+    /// cannot be run, or the kernel refusing.
+    init(spawnFailure code: Int32, program: String, configuration: TaskProcess.Configuration) {
+        let command = configuration.command
+        let reason = Sandbox.describe(code)
+        switch code {
+        case ENOENT, EACCES, ENOTDIR, ELOOP, ENAMETOOLONG:
+            // The same errors come from the child's chdir and its exec: the folder tells which.
+            if access(configuration.workingDirectory, X_OK) != 0 {
+                self.init(.workingDirectoryUnavailable, "cannot start '\(command)' in '\(configuration.workingDirectory)': \(Sandbox.describe(errno)); the folder must exist and be accessible")
+            } else {
+                self.init(.executableNotFound, "cannot start '\(command)': running '\(program)' failed: \(reason); check the program name and PATH (\(configuration.pathValue))")
+            }
+        case ENOEXEC:
+            self.init(.executableNotFound, "cannot start '\(command)': '\(program)' is not a program this machine can run (\(reason)); a script needs a '#!' line")
         default:
-            self.init(.spawnFailed, "cannot start '\(command)': \(error)")
+            self.init(.spawnFailed, "cannot start '\(command)': \(reason)")
         }
     }
 }
