@@ -7,6 +7,6 @@ struct RoostBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roost-bench",
         abstract: "Roost's benchmarks (build with -c release; figures in docs/performance.md).",
-        subcommands: [AllocatorBenchmark.self, RuntimeBenchmark.self, SimulationBenchmark.self, ZooKeeperBenchmark.self, ElectionBenchmark.self]
+        subcommands: [AllocatorBenchmark.self, RuntimeBenchmark.self, SimulationBenchmark.self, ZooKeeperBenchmark.self, ElectionBenchmark.self, JournalBenchmark.self]
     )
 }
