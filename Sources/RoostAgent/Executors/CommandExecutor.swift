@@ -200,9 +200,11 @@ public actor CommandExecutor: RoostCore.Executor {
         // anything before TASK_RUNNING is queued.
         let running = tasks[task.id]?.kill == nil ? TaskStatusReport(taskID: task.id, state: .running) : nil
         outbox.yield(.started(driver, task.id, process.record, running: running))
-        let (kills, killRequests) = AsyncStream.makeStream(of: Duration.self)
-        let supervisor = supervise(task, process: process, container: container, configuration: processConfiguration, kills: kills, driver: driver)
-        tasks[task.id]?.started(process: process, supervisor: supervisor, killRequests: killRequests)
+        let supervisor = supervise(task, process: process, container: container, configuration: processConfiguration, driver: driver)
+        // Each kill runs in a task of its own, so a later, shorter grace period wins.
+        tasks[task.id]?.started(process: process, supervisor: supervisor) { gracePeriod in
+            Task { await process.kill(gracePeriod: gracePeriod) }
+        }
         await flush()
     }
 
@@ -230,7 +232,6 @@ public actor CommandExecutor: RoostCore.Executor {
         tasks[task.id] = RunningTask(task: task, sandbox: sandbox)
         tasks[task.id]?.adoptedRecord = record
         taskLogger(task.id).info("adopted a task started before the agent restarted", metadata: ["pgid": "\(record.processGroupID)"])
-        let (kills, killRequests) = AsyncStream.makeStream(of: Duration.self)
         let taskID = task.id
         let isolator = configuration.isolator
         // The health and readiness checks go on where they run, with the task's variables; the
@@ -241,25 +242,13 @@ public actor CommandExecutor: RoostCore.Executor {
             task, workingDirectory: launchConfiguration?.workingDirectory ?? sandbox.path,
             environment: launchConfiguration?.environment ?? task.environment)
         let supervisor = Task {
-            await withTaskGroup(of: Void.self) { group in
-                self.addChecks(checks, of: taskID, to: &group, driver: driver)
-                group.addTask {
-                    await withTaskGroup(of: Void.self) { running in
-                        for await gracePeriod in kills {
-                            running.addTask { await record.killGroup(gracePeriod: gracePeriod) }
-                        }
-                    }
-                }
-                try? await record.waitForGroupExit()
-                killRequests.finish()
-                group.cancelAll()
-            }
+            await self.running(checks, of: taskID, driver: driver) { try? await record.waitForGroupExit() }
             await isolator.destroy(ContainerID(framework: driver.frameworkID, task: taskID))
             self.adoptedGroupEnded(taskID, driver: driver)
         }
-        tasks[task.id]?.supervisor = supervisor
-        tasks[task.id]?.killRequests = killRequests
-        if let gracePeriod = tasks[task.id]?.pendingKillGracePeriod { killRequests.yield(gracePeriod) }
+        tasks[task.id]?.started(process: nil, supervisor: supervisor) { gracePeriod in
+            Task { await record.killGroup(gracePeriod: gracePeriod) }
+        }
         await flush()
     }
 
@@ -327,35 +316,35 @@ public actor CommandExecutor: RoostCore.Executor {
 
     // MARK: - Supervision
 
-    /// The task that waits for `process`, runs its health and readiness checks and carries out
-    /// kill requests; it reports the terminal state when the process group is gone.
+    /// The task that waits for `process` and runs its health and readiness checks; it reports
+    /// the terminal state when the process group is gone.
     private func supervise(
-        _ task: TaskInfo, process: TaskProcess, container: ContainerID, configuration: TaskProcess.Configuration,
-        kills: AsyncStream<Duration>, driver: any ExecutorDriver
+        _ task: TaskInfo, process: TaskProcess, container: ContainerID, configuration: TaskProcess.Configuration, driver: any ExecutorDriver
     ) -> Task<Void, Never> {
         let isolator = self.configuration.isolator
         // A command check runs where the task runs, with the task's variables.
         let checks = Checks(task, workingDirectory: configuration.workingDirectory, environment: configuration.environment)
         let taskID = task.id
         return Task {
-            let termination = await withTaskGroup(of: Void.self) { group in
-                self.addChecks(checks, of: taskID, to: &group, driver: driver)
-                group.addTask {
-                    // Each kill request runs concurrently, so a later, shorter grace period wins.
-                    await withTaskGroup(of: Void.self) { running in
-                        for await gracePeriod in kills {
-                            running.addTask { await process.kill(gracePeriod: gracePeriod) }
-                        }
-                    }
-                }
-                let termination = await process.wait()
-                group.cancelAll()
-                return termination
-            }
+            let termination = await self.running(checks, of: taskID, driver: driver) { await process.wait() }
             // The group is gone; whatever left it (setsid, double forks) dies with the container.
             let limitation = isolator.limitation(of: container)
             await isolator.destroy(container)
             self.processEnded(taskID, termination, limitation: limitation, driver: driver)
+        }
+    }
+
+    /// Runs `body` (the wait for a task's end) with the task's checks beside it, stopping them
+    /// when it returns; without checks, just `body`.
+    private nonisolated func running<Result: Sendable>(
+        _ checks: Checks, of taskID: TaskID, driver: any ExecutorDriver, while body: @Sendable () async -> Result
+    ) async -> Result {
+        guard checks.health != nil || checks.readiness != nil else { return await body() }
+        return await withTaskGroup(of: Void.self) { group in
+            addChecks(checks, of: taskID, to: &group, driver: driver)
+            let result = await body()
+            group.cancelAll()
+            return result
         }
     }
 
@@ -415,8 +404,8 @@ public actor CommandExecutor: RoostCore.Executor {
             send(driver, TaskStatusReport(
                 taskID: taskID, state: .killing, reason: reason, message: message, healthy: entry.healthy, ready: entry.ready))
         }
-        if let killRequests = entry.killRequests {
-            killRequests.yield(gracePeriod)
+        if let startKill = entry.startKill {
+            startKill(gracePeriod)
         } else {
             // Still launching: the kill starts as soon as the process runs.
             entry.pendingKillGracePeriod = min(entry.pendingKillGracePeriod ?? gracePeriod, gracePeriod)
@@ -446,7 +435,6 @@ public actor CommandExecutor: RoostCore.Executor {
     /// Reports the terminal state of a task whose process group is gone.
     private func processEnded(_ taskID: TaskID, _ termination: ProcessTermination, limitation: ContainerLimitation?, driver: any ExecutorDriver) {
         guard let entry = tasks.removeValue(forKey: taskID) else { return }
-        entry.killRequests?.finish()
         let exitCode: Int32? = if case .exited(let code) = termination { code } else { nil }
         let report: TaskStatusReport
         if let limitation, !termination.isSuccess {
@@ -527,7 +515,8 @@ public actor CommandExecutor: RoostCore.Executor {
         /// The group of a task taken over by ``adopt(_:task:record:)`` (then `process` is `nil`).
         var adoptedRecord: ProcessRecord?
         var supervisor: Task<Void, Never>?
-        var killRequests: AsyncStream<Duration>.Continuation?
+        /// Starts a kill of the task's group with a grace period; set once it runs.
+        var startKill: (@Sendable (Duration) -> Void)?
         /// Set once a kill was asked for.
         var kill: Kill?
         /// The grace period of a kill asked for before the process ran.
@@ -542,12 +531,14 @@ public actor CommandExecutor: RoostCore.Executor {
             self.sandbox = sandbox
         }
 
-        mutating func started(process: TaskProcess, supervisor: Task<Void, Never>, killRequests: AsyncStream<Duration>.Continuation) {
+        /// The task runs (`process` is `nil` for an adopted one): kills go to `startKill`,
+        /// beginning with one asked for while it was starting.
+        mutating func started(process: TaskProcess?, supervisor: Task<Void, Never>, startKill: @escaping @Sendable (Duration) -> Void) {
             self.process = process
             self.supervisor = supervisor
-            self.killRequests = killRequests
+            self.startKill = startKill
             if let gracePeriod = pendingKillGracePeriod {
-                killRequests.yield(gracePeriod)
+                startKill(gracePeriod)
                 pendingKillGracePeriod = nil
             }
         }
