@@ -102,6 +102,26 @@ struct TaskProcessTests {
         }
     }
 
+    @Test func taskVariablesWinOverTheAgentsAndTheRestIsInherited() async throws {
+        try await withTemporaryDirectory { directory in
+            let agentPath = try #require(ProcessInfo.processInfo.environment["PATH"])
+            let process = try await TaskProcess.launch(.init(
+                command: .argv(["/usr/bin/env"]), workingDirectory: directory,
+                environment: ["HOME": "/roost-task-home", "ROOST_ONLY_TASK": "a=b"], stdoutPath: directory + "/out"))
+            #expect(await process.wait() == .exited(0))
+            let lines = contents(of: directory + "/out").split(separator: "\n").map(String.init)
+            #expect(lines.filter { $0.hasPrefix("HOME=") } == ["HOME=/roost-task-home"])
+            #expect(lines.contains("ROOST_ONLY_TASK=a=b"))
+            #expect(lines.contains("PATH=\(agentPath)"))
+
+            let bare = try await TaskProcess.launch(.init(
+                command: .argv(["/usr/bin/env"]), workingDirectory: directory, environment: ["ONLY": "1"],
+                inheritsEnvironment: false, stdoutPath: directory + "/bare"))
+            #expect(await bare.wait() == .exited(0))
+            #expect(contents(of: directory + "/bare") == "ONLY=1\n")
+        }
+    }
+
     @Test func relativeProgramPathsStartFromTheWorkingDirectory() async throws {
         try await withTemporaryDirectory { directory in
             let script = directory + "/run.sh"

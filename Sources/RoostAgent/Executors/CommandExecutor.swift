@@ -162,7 +162,7 @@ public actor CommandExecutor: RoostCore.Executor {
             executorID: driver.executorID, taskID: task.id)
         tasks[task.id] = RunningTask(task: task, sandbox: sandbox)
         do {
-            try sandbox.create()
+            try sandbox.createFolder()  // its stdout and stderr are created as the process starts
         } catch {
             tasks[task.id] = nil
             logger.error("cannot create the sandbox", metadata: ["error": "\(error)"])

@@ -82,10 +82,7 @@ public struct Sandbox: Hashable, Sendable, Codable {
     ///   `.creationFailed` naming the path and the system's reason when a folder or file
     ///   cannot be made.
     public func create() throws(SandboxError) {
-        if let bad = invalidSegment {
-            throw SandboxError(.invalidPath, path: path, "the ID '\(bad)' cannot be a sandbox path segment; IDs may not be empty, '.', '..' or contain '/'")
-        }
-        try Self.makeDirectories(path)
+        try createFolder()
         for file in [stdoutPath, stderrPath] {
             let fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
@@ -93,6 +90,18 @@ public struct Sandbox: Hashable, Sendable, Codable {
             }
             close(fd)
         }
+    }
+
+    /// Creates the sandbox folder (and missing parents, mode 0755) but not its files, for a
+    /// caller that creates `stdout` and `stderr` as it opens them (the ``CommandExecutor``:
+    /// ``TaskProcess/launch(_:)`` opens them with `O_CREAT` before anything else).
+    ///
+    /// - Throws: ``SandboxError``, as ``create()``.
+    public func createFolder() throws(SandboxError) {
+        if let bad = invalidSegment {
+            throw SandboxError(.invalidPath, path: path, "the ID '\(bad)' cannot be a sandbox path segment; IDs may not be empty, '.', '..' or contain '/'")
+        }
+        try Self.makeDirectories(path)
     }
 
     /// The folder a task starts in: the sandbox itself for `nil`, else `relative` inside it,

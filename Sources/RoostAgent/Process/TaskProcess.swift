@@ -156,7 +156,7 @@ public final class TaskProcess: Sendable {
 
     /// Starts the process and returns once it runs (the `posix_spawn` has succeeded).
     ///
-    /// Opens the output files (append mode), spawns the command in a new process group with
+    /// Opens the output files (append mode, created if missing), spawns the command in a new process group with
     /// the configured working directory and environment, and records its identity
     /// (``record``) before it can have been reaped. The calling thread blocks for the files
     /// and the spawn, which returns once the child has called `exec` (glibc's `posix_spawn`
@@ -167,15 +167,16 @@ public final class TaskProcess: Sendable {
     ///   searched), `.workingDirectoryUnavailable`, `.outputUnavailable` (naming the file),
     ///   `.spawnFailed` or `.procUnavailable`.
     public static func launch(_ configuration: Configuration) async throws(ProcessError) -> TaskProcess {
-        let (path, arguments) = try configuration.programAndArguments(pathValue: configuration.pathValue)
+        // The output files first: a task that cannot start still has them in its sandbox.
         let output = try openOutput(configuration.stdoutPath)
         defer { close(output) }
         let error = try openOutput(configuration.stderrPath)
         defer { close(error) }
+        let (path, arguments) = try configuration.programAndArguments(pathValue: configuration.pathValue)
 
         var pid: Int32 = 0
         let failure = withCStrings(arguments) { argv in
-            withCStrings(configuration.environmentRows) { envp in
+            configuration.withEnvironmentBlock { envp in
                 roost_spawn(path, argv, envp, configuration.workingDirectory, output, error, &pid)
             }
         }
@@ -323,17 +324,26 @@ public final class TaskProcess: Sendable {
 }
 
 extension TaskProcess.Configuration {
-    /// The environment the process gets, as `KEY=value` rows: the agent's (as it was when the
-    /// first task started) under the configured variables.
-    var environmentRows: [String] {
-        var variables = inheritsEnvironment ? Self.agentEnvironment : [:]
-        variables.merge(environment) { _, configured in configured }
-        return variables.map { "\($0.key)=\($0.value)" }
+    /// Calls `body` with the environment the process gets, as `execve` wants it: the agent's
+    /// (as it was when the first task started) under the configured variables.
+    func withEnvironmentBlock<Result>(_ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> Result) -> Result {
+        var block: [UnsafeMutablePointer<CChar>?] = []
+        if inheritsEnvironment {
+            block.reserveCapacity(Self.agentEnvironment.count + environment.count + 1)
+            for (key, row) in Self.agentEnvironment where environment[key] == nil { block.append(row) }
+        }
+        let own = environment.map { strdup("\($0.key)=\($0.value)") }
+        defer { for row in own { free(row) } }
+        block.append(contentsOf: own)
+        block.append(nil)
+        return block.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
-    /// The agent's environment, read once: parsing `environ` for every spawn costs more than
-    /// the spawn. A variable the agent sets after its first task starts is not passed on.
-    private static let agentEnvironment: [String: String] = ProcessInfo.processInfo.environment
+    /// The agent's environment as `KEY=value` C strings, made once and kept for the process's
+    /// life: reading `environ` and copying every variable for each spawn cost more than the
+    /// spawn. A variable the agent sets after its first task starts is not passed on.
+    private nonisolated(unsafe) static let agentEnvironment: [(key: String, row: UnsafeMutablePointer<CChar>?)] =
+        ProcessInfo.processInfo.environment.map { ($0.key, strdup("\($0.key)=\($0.value)")) }
 
     /// The `PATH` a program name is looked up in: the process's own, else the agent's.
     var pathValue: String {
