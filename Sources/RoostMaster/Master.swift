@@ -210,8 +210,11 @@ public actor Master {
             let outputs = try state!.handle(call, from: connection, now: stopwatch.elapsed)
             if case .decline(let offerIDs, _) = call.kind { offersDeclined.increment(by: offerIDs.count) }
             deliver(outputs)
+            // Allocate promptly when resources return, a framework asks again, or a framework
+            // (re-)subscribes: Mesos' allocator makes offers on `addFramework` and
+            // `activateFramework` rather than waiting for the next periodic cycle.
             switch call.kind {
-            case .accept, .decline, .revive, .teardown, .request: doorbell.ring()
+            case .subscribe, .accept, .decline, .revive, .teardown, .request: doorbell.ring()
             default: break
             }
         } catch {

@@ -76,6 +76,35 @@ struct LocalClusterTests {
         }
     }
 
+    /// Mesos' allocator makes offers when a framework is added: a framework that subscribes
+    /// after the agents registered is offered at once, not at the next periodic cycle (here an
+    /// hour away).
+    @Test func aFrameworkIsOfferedAsSoonAsItSubscribes() async throws {
+        let work = LocalCluster(configuration: .init(
+            agents: 1, agentResources: "cpus:1;mem:128",
+            workDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("roost-test-\(UUID().uuidString)").path,
+            master: .init(state: .init(allocationInterval: .seconds(3600)))))
+        defer { try? FileManager.default.removeItem(atPath: work.configuration.workDirectory!) }
+        let scheduler = ListScheduler(tasks: [TaskInfo(id: "first", resources: "cpus:0.1;mem:16", command: .shell("true"))])
+        try await work.run { running in
+            try await waitUntil("the agent registered") { (await running.master.snapshot())?.agents.count == 1 }
+            let driver = running.driver(for: FrameworkInfo(name: "prompt"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await driver.run(scheduler) }
+                // Stop the driver either way, so a failed wait fails the test at once.
+                var failure: (any Error)?
+                do {
+                    try await waitUntil("the task launched from the first offer finished", timeout: .seconds(10)) { await scheduler.last("first") == .finished }
+                } catch {
+                    failure = error
+                }
+                await driver.stop(failover: false)
+                group.cancelAll()
+                if let failure { throw failure }
+            }
+        }
+    }
+
     /// A readiness verdict travels from the agent's command executor through the master to the
     /// framework, and the master's task record keeps it.
     @Test func readinessReachesTheFrameworkAndTheMastersState() async throws {
