@@ -378,7 +378,8 @@ public actor Agent {
     /// only the `essential` writes happen (the task and its process group, at launch), so a
     /// restarted agent can find their processes and stop them instead of leaving them unmanaged.
     private func checkpointTask(_ key: TaskKey, essential: Bool = false) {
-        guard let checkpoint, let task = tasks[key], essential || frameworks[key.framework]?.checkpoint == true,
+        // The cheap test first: most tasks of frameworks that do not checkpoint stop here.
+        guard let checkpoint, essential || frameworks[key.framework]?.checkpoint == true, let task = tasks[key],
             let storeKey = AgentCheckpoint.taskKey(key.framework, key.task)
         else { return }
         tasks[key]?.isCheckpointed = true
