@@ -78,7 +78,9 @@ struct TaskProcessTests {
 
     /// What `Foundation.Process` gets wrong: its children start with SIGTERM blocked. Roost's
     /// start with nothing blocked, nothing ignored (even what the agent ignores), stdin from
-    /// `/dev/null` and none of the agent's descriptors.
+    /// `/dev/null` and none of the agent's descriptors. Read from outside, in `/proc`, of a
+    /// `sleep` that touches neither its signals nor its descriptors (a shell inspecting itself
+    /// would show what it blocks and the pipes it opens while running a pipeline).
     @Test func childrenStartClean() async throws {
         try await withTemporaryDirectory { directory in
             let previous = signal(SIGPIPE, SIG_IGN)
@@ -87,18 +89,25 @@ struct TaskProcessTests {
             #expect(inherited > 2)
             defer { close(inherited) }
             let process = try await TaskProcess.launch(.init(
-                command: .shell("grep -E '^Sig(Blk|Ign)' /proc/$$/status; ls /proc/$$/fd | tr '\\n' ' '; echo; readlink /proc/$$/fd/0"),
-                workingDirectory: directory, stdoutPath: directory + "/out"))
-            #expect(await process.wait() == .exited(0))
-            let lines = contents(of: directory + "/out").split(separator: "\n").map(String.init)
+                command: .argv(["sleep", "1000"]), workingDirectory: directory, stdoutPath: directory + "/out", teardownGracePeriod: .zero))
+            // posix_spawn returned after the exec: /proc shows `sleep` as it starts.
+            let status = contents(of: "/proc/\(process.pid)/status").split(separator: "\n").map(String.init)
+            // `sleep` may open its locale files as it starts; an inherited descriptor would stay.
+            var descriptors: [Int] = []
+            try? await waitUntil("only stdin, stdout and stderr open in the child", timeout: .seconds(5)) {
+                descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/fd").compactMap(Int.init).sorted()
+                return descriptors == [0, 1, 2]
+            }
+            let stdin = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(process.pid)/fd/0")
+            await process.kill(gracePeriod: .zero)
             func mask(_ name: String) -> UInt64? {
-                lines.first { $0.hasPrefix(name + ":\t") }.flatMap { UInt64($0.dropFirst(name.count + 2), radix: 16) }
+                status.first { $0.hasPrefix(name + ":\t") }.flatMap { UInt64($0.dropFirst(name.count + 2), radix: 16) }
             }
             #expect(mask("SigBlk") == 0)
             // Signals 1-31; glibc keeps its own two real-time signals (32, 33) ignored in every child.
             #expect(mask("SigIgn").map { $0 & 0x7fff_ffff } == 0)
-            #expect(lines.contains("0 1 2 "))
-            #expect(lines.last == "/dev/null")
+            #expect(descriptors == [0, 1, 2])
+            #expect(stdin == "/dev/null")
         }
     }
 
