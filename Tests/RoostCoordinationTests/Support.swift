@@ -23,8 +23,9 @@ func clientConfiguration(_ connectString: String, sessionTimeout: Duration = .se
 }
 
 /// An elector for `connectString` electing under `path`, retrying quickly.
-func makeElector(_ connectString: String, path: String = "/roost/leader") -> ZooKeeperLeaderElector {
-    var configuration = ZooKeeperLeaderElector.Configuration(client: clientConfiguration(connectString), electionPath: path)
+func makeElector(_ connectString: String, path: String = "/roost/leader", sessionTimeout: Duration = .seconds(2)) -> ZooKeeperLeaderElector {
+    var configuration = ZooKeeperLeaderElector.Configuration(
+        client: clientConfiguration(connectString, sessionTimeout: sessionTimeout), electionPath: path)
     configuration.retryDelay = .milliseconds(200)
     return ZooKeeperLeaderElector(configuration: configuration)
 }
