@@ -255,10 +255,12 @@ public actor Master {
         // A first registration names the new agent ID in the reply: bind it to this link.
         for case .agent(let id, .registered) in outputs { linkOfAgent[id] = link }
         deliver(outputs)
-        // Allocate promptly when resources may have been freed or added.
+        // Allocate promptly when resources may have been added, or freed while some framework
+        // could take them (when every framework has suppressed its offers, the periodic cycle
+        // will do: a prompt one per finished task would find no taker).
         switch call.kind {
         case .register, .reregister, .unregister: doorbell.ring()
-        case .update(_, let status) where status.state.isTerminal: doorbell.ring()
+        case .update(_, let status) where status.state.isTerminal && state!.allocationHasTakers: doorbell.ring()
         default: break
         }
     }

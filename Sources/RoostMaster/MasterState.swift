@@ -263,6 +263,10 @@ public struct MasterState: Sendable {
         return outputs
     }
 
+    /// Whether an allocation now could offer anyone anything (see
+    /// ``AllocationEngine/canOfferAnything``): freed resources are worth a prompt cycle only then.
+    public var allocationHasTakers: Bool { engine.canOfferAnything }
+
     /// When the next tick has work to do on its own (an allocation, ping or heartbeat).
     public func nextTick(after now: Duration) -> Duration {
         var next = (lastAllocation ?? now) + configuration.allocationInterval

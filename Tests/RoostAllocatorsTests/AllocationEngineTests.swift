@@ -59,11 +59,16 @@ struct AllocationEngineTests {
 
     @Test func suppressAndRevive() throws {
         var engine = try twoFrameworks()
+        #expect(engine.canOfferAnything)
         try engine.suppress("A")
+        #expect(engine.canOfferAnything)
         try engine.suppress("B")
+        // Nobody takes offers: a cycle would find no taker, whatever is free.
+        #expect(!engine.canOfferAnything)
         #expect(engine.allocate(now: .zero).allocations.isEmpty)
         #expect(engine.explain("A").contains(.suppressed))
         try engine.revive("B")
+        #expect(engine.canOfferAnything)
         #expect(engine.allocate(now: .zero).allocations.map(\.framework) == ["B"])
     }
 

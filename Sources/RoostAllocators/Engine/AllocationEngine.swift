@@ -98,6 +98,11 @@ public struct AllocationEngine: Sendable {
     /// The current policy's name.
     public var policyName: String { policy.name }
 
+    /// Whether a cycle could give anyone anything: some framework's role is not suppressed, or
+    /// some framework still waits for a preemption. `false` when every framework has
+    /// suppressed its offers, so a cycle right after resources come back would find no taker.
+    public var canOfferAnything: Bool { suppressedCount < liveCandidates || !needy.isEmpty }
+
     // MARK: Frameworks
 
     /// Registers a framework; it becomes a candidate under each of its roles.
