@@ -59,6 +59,11 @@ struct StreamingJSONEncoderTests {
         var small: [Int32] = [Int32.min, Int32.max]
         var unsigned: [UInt64] = [0, UInt64.max]
         var bytes: [UInt8] = [0, 255]
+        var otherIntegers: [Int64] = [Int64.min]
+        var tiny: [Int8] = [-128, 127]
+        var short: [Int16] = [-32768]
+        var word: [UInt] = [UInt.max]
+        var unsignedShort: [UInt16] = [65535]
         var flags: [Bool] = [true, false]
         var nested: [[String]] = [[], ["a"], ["b", "c"]]
         var optionals: [Int?] = [1, nil, 3]
@@ -128,6 +133,13 @@ struct StreamingJSONEncoderTests {
         }
     }
 
+    struct WritesItself: Encodable {
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(self)
+        }
+    }
+
     struct WithData: Encodable {
         var payload = Data([1, 2, 3])
     }
@@ -146,6 +158,10 @@ struct StreamingJSONEncoderTests {
         #expect(throws: StreamingJSONEncoder.Unsupported.self) { try StreamingJSONEncoder().encode(WithData()) }
         #expect(throws: StreamingJSONEncoder.Unsupported.self) { try StreamingJSONEncoder().encode([Date()]) }
         #expect(throws: StreamingJSONEncoder.Unsupported.self) { try StreamingJSONEncoder().encode(WithSuper()) }
+        // A value that writes itself as itself (what a primitive without a case here would do
+        // through the containers' default methods): refused, not recursed into.
+        #expect(throws: StreamingJSONEncoder.Unsupported.self) { try StreamingJSONEncoder().encode([WritesItself()]) }
+        #expect(throws: (any Error).self) { try StreamingJSONEncoder().encode([UInt128(7)]) }
         #expect(throws: EncodingError.self) { try StreamingJSONEncoder().encode([Double.nan]) }
         #expect(throws: EncodingError.self) { try StreamingJSONEncoder().encode([Float.infinity]) }
     }

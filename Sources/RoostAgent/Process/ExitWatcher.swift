@@ -85,7 +85,12 @@ final class ExitWatcher: Sendable {
     private static func reapNow(_ child: Child) -> Reap {
         var exited: Int32 = 0
         var status: Int32 = 0
-        let result = child.pidfd.map { roost_pidfd_reap($0, &exited, &status) } ?? roost_pid_reap(child.pid, &exited, &status)
+        var result = child.pidfd.map { roost_pidfd_reap($0, &exited, &status) } ?? roost_pid_reap(child.pid, &exited, &status)
+        if result < 0, child.pidfd != nil, errno == EINVAL {
+            // Linux 5.3 has pidfds but waits on them only from 5.4: wait by PID (the child is
+            // not reaped yet, so the PID is still its own).
+            result = roost_pid_reap(child.pid, &exited, &status)
+        }
         switch result {
         case 1: return .ended(exited != 0 ? .exited(status) : .signaled(status))
         case 0: return .running

@@ -156,9 +156,9 @@ public final class TaskProcess: Sendable {
 
     /// Starts the process and returns once it runs (the `posix_spawn` has succeeded).
     ///
-    /// Opens the output files (append mode, created if missing), spawns the command in a new process group with
-    /// the configured working directory and environment, and records its identity
-    /// (``record``) before it can have been reaped. The calling thread blocks for the files
+    /// Opens the output files (append mode, created if missing), spawns the command in a new
+    /// process group with the configured working directory and environment, and records its
+    /// identity (``record``) before it can have been reaped. The calling thread blocks for the files
     /// and the spawn, which returns once the child has called `exec` (glibc's `posix_spawn`
     /// shares memory with the child until then): about as long as opening a file. A
     /// dedicated spawning thread was measured slower: every launch waited for a hand-off to

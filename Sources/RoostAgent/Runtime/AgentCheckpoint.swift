@@ -151,14 +151,12 @@ package enum AgentCheckpoint {
             }
         }
 
-        /// The JSON of a record: written straight to bytes, else (a value that one cannot
-        /// write) by `JSONEncoder`; both read back with `JSONDecoder`.
+        /// The JSON of a record: written straight to bytes, else (a value that one refuses or
+        /// fails on) by `JSONEncoder`, whose error is the one reported; both read back with
+        /// `JSONDecoder`.
         private static func encode(_ value: some Encodable, encoder: JSONEncoder) throws -> [UInt8] {
-            do {
-                return try StreamingJSONEncoder().encode(value)
-            } catch is StreamingJSONEncoder.Unsupported {
-                return [UInt8](try encoder.encode(value))
-            }
+            if let bytes = try? StreamingJSONEncoder().encode(value) { return bytes }
+            return [UInt8](try encoder.encode(value))
         }
 
         func put(_ key: StateKey, _ value: some Encodable & Sendable) { enqueue(key, .put(value)) }
