@@ -282,17 +282,23 @@ public final class TaskProcess: Sendable {
     }
 
     /// Opens where an output goes: `path` for appending (created if missing), else `/dev/null`.
+    ///
+    /// The descriptor is 3 or above even when the agent runs with a standard stream closed:
+    /// the child's own 0, 1 and 2 are set up from it, and one of them must not be it.
     private static func openOutput(_ path: String?) throws(ProcessError) -> Int32 {
-        guard let path else {
-            let fd = open("/dev/null", O_WRONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw ProcessError(.outputUnavailable, "cannot open /dev/null: \(Sandbox.describe(errno))") }
-            return fd
-        }
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let target = path ?? "/dev/null"
+        let fd = path == nil ? open(target, O_WRONLY | O_CLOEXEC) : open(target, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw ProcessError(.outputUnavailable, "cannot open '\(path)' for the task's output: \(Sandbox.describe(errno)); check that the sandbox exists and is writable")
+            throw ProcessError(.outputUnavailable, "cannot open '\(target)' for the task's output: \(Sandbox.describe(errno)); check that the sandbox exists and is writable")
         }
-        return fd
+        guard fd < 3 else { return fd }
+        let moved = fcntl(fd, F_DUPFD_CLOEXEC, 3)
+        let error = errno
+        close(fd)
+        guard moved >= 0 else {
+            throw ProcessError(.outputUnavailable, "cannot move the descriptor of '\(target)' above the standard streams: \(Sandbox.describe(error))")
+        }
+        return moved
     }
 
     /// Calls `body` with `strings` as a null-terminated array of C strings.
