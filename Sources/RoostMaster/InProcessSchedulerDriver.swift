@@ -56,15 +56,20 @@ public actor InProcessSchedulerDriver: SchedulerDriver {
         connection = nil
     }
 
-    /// Subscribes and runs `scheduler` until ``stop(failover:)`` is called.
+    /// Subscribes and runs `scheduler` until ``stop(failover:)`` is called, or until the
+    /// calling task is cancelled.
     ///
+    /// Cancelling the task stops the driver with failover, as a scheduler process that exits:
+    /// the framework's tasks keep running for its failover timeout, and a new driver with the
+    /// framework's ID can take them over. Then `CancellationError` is thrown.
     /// - Throws: ``SchedulerDriverError`` with `failedOver` when the master refuses the
-    ///   framework (another scheduler took over, it was torn down), or whatever the scheduler
-    ///   threw from a callback (the framework is then stopped without failover, as a Mesos
-    ///   driver aborts).
+    ///   framework (another scheduler took over, it was torn down), `CancellationError` after a
+    ///   cancellation, or whatever the scheduler threw from a callback (the framework is then
+    ///   stopped without failover, as a Mesos driver aborts).
     public func run(_ scheduler: some Scheduler) async throws {
         var backoff = Duration.milliseconds(50)
         while !stopped {
+            try await stopIfCancelled()
             let (id, events) = await master.connectScheduler()
             connection = id
             if let refusal = await subscribe(on: id) {
@@ -92,11 +97,21 @@ public actor InProcessSchedulerDriver: SchedulerDriver {
                 await stop(failover: false)
                 throw error
             }
+            // Cancellation ends the events too: the connection is still open, and without this
+            // the loop would subscribe again, over and over, until stopped.
+            try await stopIfCancelled()
             connection = nil
             if !stopped {
                 try await scheduler.disconnected(self)
             }
         }
+    }
+
+    /// A cancelled run stops with failover (closing its connection) and throws.
+    private func stopIfCancelled() async throws {
+        guard Task.isCancelled else { return }
+        await stop(failover: true)
+        throw CancellationError()
     }
 
     /// Sends SUBSCRIBE on a new connection; returns the refusal, if any.

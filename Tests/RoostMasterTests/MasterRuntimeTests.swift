@@ -64,6 +64,12 @@ actor FakeAgent {
 }
 
 /// Launches `count` echo tasks, one per offer slot, and records every update it sees.
+/// Set once something has ended.
+actor Ended {
+    private(set) var value = false
+    func mark() { value = true }
+}
+
 actor EchoScheduler: Scheduler {
     private var pending: [TaskID]
     private let need: Resources = "cpus:0.5;mem:64"
@@ -150,6 +156,35 @@ struct MasterRuntimeTests {
             let snapshot = try #require(await master.snapshot())
             #expect(snapshot.agents.map(\.reachable) == [false])
             await driver.stop(failover: false)
+            group.cancelAll()
+        }
+    }
+
+    /// Cancelling the task that runs a driver stops it with failover, as a scheduler process
+    /// that exits: it returns (it used to subscribe again and again), and the framework's
+    /// running task is kept for the failover timeout.
+    @Test func cancellingTheDriversTaskStopsItWithFailover() async throws {
+        let master = makeMaster()
+        let agent = FakeAgent(master: master, resources: "cpus:2;mem:256")
+        await agent.configure(answersPings: true, keepsTasksRunning: true)
+        let scheduler = EchoScheduler(count: 1)
+        let driver = InProcessSchedulerDriver(master: master, framework: FrameworkInfo(name: "echo", failoverTimeout: .seconds(600)))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await master.run() }
+            try await waitUntil("the master leads") { await master.isLeading }
+            group.addTask { await agent.run() }
+            let ended = Ended()
+            let running = Task {
+                defer { Task { await ended.mark() } }
+                try await driver.run(scheduler)
+            }
+            try await waitUntil("the task running") { await scheduler.states["echo-0"] == .running }
+            running.cancel()
+            try await waitUntil("the cancelled driver returned", timeout: .seconds(10)) { await ended.value }
+            await #expect(throws: CancellationError.self) { try await running.value }
+            let framework = try #require(await master.snapshot()?.frameworks.first)
+            #expect(!framework.connected)
+            #expect(framework.tasks.map(\.info.id) == ["echo-0"])
             group.cancelAll()
         }
     }
