@@ -65,6 +65,20 @@ struct CommandExecutorTests {
         }
     }
 
+    /// A launch that fails before the process starts (here, a working directory outside the
+    /// sandbox) leaves a sandbox with its `stdout` and `stderr`, as every other launch.
+    @Test func aFailedLaunchStillLeavesTheSandboxFiles() async throws {
+        try await withExecutor { executor, driver, directory in
+            var task = shellTask("escaping", "true")
+            task.workingDirectory = "../elsewhere"
+            try await executor.launch(driver, task: task)
+            let failed = try await driver.waitFor(state: .failed, task: "escaping")
+            #expect(failed.reason == .containerLaunchFailed)
+            let files = try FileManager.default.subpathsOfDirectory(atPath: directory + "/work").filter { $0.contains("escaping/") }.sorted()
+            #expect(files.map { String($0.split(separator: "/").last!) } == ["stderr", "stdout"], "\(files)")
+        }
+    }
+
     @Test func uncreatableSandboxIsAContainerLaunchFailure() async throws {
         try await withTemporaryDirectory { directory in
             // A regular file where the work directory should be.

@@ -186,6 +186,9 @@ public actor CommandExecutor: RoostCore.Executor {
         } catch {
             await configuration.isolator.destroy(container)
             tasks[task.id] = nil
+            // A launch that failed before opening them still leaves the sandbox's stdout and
+            // stderr, as every sandbox has (only this rare path pays for creating them here).
+            try? sandbox.create()
             let message = (error as? any CodedError)?.message ?? "\(error)"
             logger.error("cannot start the task's command", metadata: ["error": "\(error)"])
             send(driver, TaskStatusReport(taskID: task.id, state: .failed, reason: .containerLaunchFailed, message: message))
