@@ -34,10 +34,10 @@ struct CoordinationCommandTests {
             #expect(nobody.status == 1)
             #expect(nobody.stderr == "roost leader: nobody leads \(url) (no candidate under /roost/leader)\n")
 
-            let first = try RunningMaster(["master", "--zk", url, "--id", "m1", "--hostname", "alpha", "--session-timeout", "2"])
+            let first = try RunningRoost(["master", "--zk", url, "--id", "m1", "--hostname", "alpha", "--session-timeout", "2"])
             defer { first.kill() }
             try await waitUntil("m1 leads") { first.output.text.contains("leading (epoch ") }
-            let second = try RunningMaster(["master", "--zk", url, "--id", "m2", "--hostname", "beta", "--session-timeout", "2"])
+            let second = try RunningRoost(["master", "--zk", url, "--id", "m2", "--hostname", "beta", "--session-timeout", "2"])
             defer { second.kill() }
             try await waitUntil("m2 stands by") { second.output.text.contains("standing by; leader: m1 at alpha:0") }
 
@@ -59,31 +59,5 @@ struct CoordinationCommandTests {
             #expect(second.process.terminationStatus == 0)
             #expect(try await RoostBinary.run(["leader", "--zk", url]).status == 1)
         }
-    }
-}
-
-/// A `roost master` child process whose stdout is collected.
-final class RunningMaster: Sendable {
-    let process: Process
-    let output = CollectedOutput()
-    private let pipe = Pipe()
-
-    init(_ arguments: [String]) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: RoostBinary.path)
-        process.arguments = arguments
-        let output = self.output
-        pipe.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-    }
-
-    func signal(_ signal: Int32) { Glibc.kill(process.processIdentifier, signal) }
-
-    /// Ends the child if it still runs, so it never outlives the test.
-    func kill() {
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
-        pipe.fileHandleForReading.readabilityHandler = nil
     }
 }

@@ -79,20 +79,10 @@ struct RoostCommandTests {
     @Test func localRunsUntilInterruptedAndStopsCleanly() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("roost-cli-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: RoostBinary.path)
-        process.arguments = ["local", "--agents", "1", "--agent-resources", "cpus:1;mem:128", "--work-dir", work]
-        let output = CollectedOutput()
-        let pipe = Pipe()
-        pipe.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let roost = try RunningRoost(["local", "--agents", "1", "--agent-resources", "cpus:1;mem:128", "--work-dir", work])
+        let (process, output) = (roost.process, roost.output)
         // Whatever happens below, the child does not outlive the test.
-        defer {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            pipe.fileHandleForReading.readabilityHandler = nil
-        }
+        defer { roost.kill() }
         try await waitUntil("the cluster to start", timeout: .seconds(30)) { output.text.contains("press Ctrl-C") }
         #expect(output.text.contains("1 agent(s)"))
         kill(process.processIdentifier, SIGINT)
@@ -103,6 +93,33 @@ struct RoostCommandTests {
 }
 
 /// Output a child process writes, collected as it arrives.
+/// A long-running `roost` child process (`master`, `local`, `service run`) whose stdout is
+/// collected; its stderr is discarded.
+final class RunningRoost: Sendable {
+    let process: Process
+    let output = CollectedOutput()
+    private let pipe = Pipe()
+
+    init(_ arguments: [String]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: RoostBinary.path)
+        process.arguments = arguments
+        let output = self.output
+        pipe.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func signal(_ signal: Int32) { Glibc.kill(process.processIdentifier, signal) }
+
+    /// Ends the child if it still runs, so it never outlives the test.
+    func kill() {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        pipe.fileHandleForReading.readabilityHandler = nil
+    }
+}
+
 final class CollectedOutput: Sendable {
     private let buffer = Mutex("")
     func append(_ data: Data) { buffer.withLock { $0 += String(decoding: data, as: UTF8.self) } }

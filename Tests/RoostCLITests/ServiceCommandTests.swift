@@ -43,19 +43,9 @@ struct ServiceCommandTests {
             killGracePeriodSeconds: 0.5
             """
         let file = try serviceFile(spec, in: folder)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: RoostBinary.path)
-        process.arguments = ["service", "run", file, "--agents", "1", "--agent-resources", "cpus:1;mem:256", "--work-dir", "\(folder)/work", "--isolation", "none"]
-        let output = CollectedOutput()
-        let pipe = Pipe()
-        pipe.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            pipe.fileHandleForReading.readabilityHandler = nil
-        }
+        let roost = try RunningRoost(["service", "run", file, "--agents", "1", "--agent-resources", "cpus:1;mem:256", "--work-dir", "\(folder)/work", "--isolation", "none"])
+        let (process, output) = (roost.process, roost.output)
+        defer { roost.kill() }
         try await waitUntil("2 healthy instances", timeout: .seconds(60)) { output.text.contains("app v") && output.text.contains("2/2 healthy") }
         #expect(output.text.contains("app.0 v"))
 
